@@ -1,0 +1,1 @@
+"""Analyses: pure functions over plain data. No SQL, no HTTP."""

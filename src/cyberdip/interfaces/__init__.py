@@ -1,0 +1,1 @@
+"""Interfaces: parse input, call one service, render. CLI, JSON API, web pages."""

@@ -1,0 +1,61 @@
+"""The one ASGI application `cyberdip serve` runs: web pages at /, JSON API at /api."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import swagger_ui_bundle
+from fastapi import FastAPI, Request
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+
+from cyberdip import __version__
+from cyberdip.interfaces.api.routes import router as api_router
+from cyberdip.interfaces.web.pages import router as web_router
+from cyberdip.model.errors import NotFound
+from cyberdip.services.workbench import NotInitialised, Workbench
+
+STATIC = Path(__file__).parent / "web" / "static"
+
+
+def create_app(workbench: Workbench) -> FastAPI:
+    """Build the application around an opened workbench. Nothing is created at import time."""
+    app = FastAPI(
+        title="cyberdip API",
+        version=__version__,
+        description="The cyber diplomacy knowledge base as JSON: search, profiles, timelines. "
+        "Every record carries its sources.",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+    )
+    app.state.workbench = workbench
+    app.include_router(api_router, prefix="/api")
+    app.include_router(web_router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.mount("/vendor/swagger-ui", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger-ui")
+
+    @app.get("/api/docs", include_in_schema=False)
+    def api_docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/api/openapi.json",
+            title="cyberdip API",
+            swagger_js_url="/vendor/swagger-ui/swagger-ui-bundle.js",
+            swagger_css_url="/vendor/swagger-ui/swagger-ui.css",
+            swagger_favicon_url="/vendor/swagger-ui/favicon-32x32.png",
+        )
+
+    @app.exception_handler(NotFound)
+    def not_found(request: Request, exc: NotFound) -> JSONResponse:
+        return JSONResponse({"error": str(exc), "suggestions": exc.suggestions}, status_code=404)
+
+    @app.exception_handler(NotInitialised)
+    def not_initialised(request: Request, exc: NotInitialised) -> JSONResponse:
+        return JSONResponse({"error": str(exc)}, status_code=503)
+
+    @app.exception_handler(ValueError)
+    def bad_value(request: Request, exc: ValueError) -> JSONResponse:
+        return JSONResponse({"error": str(exc)}, status_code=400)
+
+    return app

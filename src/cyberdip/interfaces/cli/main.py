@@ -1,0 +1,327 @@
+"""The ``cyberdip`` command line. Each command parses its options, calls one service, renders.
+
+Every query command takes ``--json`` and then prints only JSON on stdout (errors included, as
+``{"error": ..., "suggestions": [...]}``) and exits non-zero on failure.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from cyberdip.model.errors import DataError, NotFound
+from cyberdip.services import catalogue, export, loading
+from cyberdip.services import timeline as timeline_service
+from cyberdip.services.settings import Settings
+from cyberdip.services.workbench import NotInitialised, Workbench
+
+app = typer.Typer(
+    help="cyberdip — a cyber diplomacy workbench: states, agreements, norms, incidents, with sources.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+import_app = typer.Typer(help="Import records from files.", no_args_is_help=True)
+app.add_typer(import_app, name="import")
+
+console = Console()
+errors = Console(stderr=True)
+
+JsonOption = typer.Option(False, "--json", help="Print only JSON on stdout.")
+
+
+def run() -> None:
+    app()
+
+
+@contextmanager
+def _workbench(as_json: bool = False) -> Iterator[Workbench]:
+    """Open the workbench from the environment; turn known failures into clear exits."""
+    workbench = Workbench.open(Settings.from_env())
+    try:
+        yield workbench
+    except NotFound as exc:
+        _fail(str(exc), as_json, suggestions=exc.suggestions)
+    except NotInitialised as exc:
+        _fail(str(exc), as_json)
+    except DataError as exc:
+        problems = [str(p) for p in exc.problems]
+        _fail(f"{len(problems)} problem(s); nothing was written.", as_json, problems=problems, code=2)
+    finally:
+        workbench.close()
+
+
+def _fail(message: str, as_json: bool, code: int = 1, **extra: Any) -> None:
+    if as_json:
+        print(json.dumps({"error": message, **extra}, ensure_ascii=False))
+    else:
+        errors.print(f"[bold red]error:[/] {message}", highlight=False)
+        for problem in extra.get("problems", []):
+            errors.print(f"  - {problem}", highlight=False, markup=False)
+    raise typer.Exit(code)
+
+
+def _print_json(value: Any) -> None:
+    print(json.dumps(_plain(value), ensure_ascii=False, indent=2, default=str))
+
+
+def _plain(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _date(value: str | None, option: str) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"expected a date as YYYY-MM-DD, got {value!r}", param_hint=option) from None
+
+
+# ------------------------------------------------------------------------------------------------
+
+
+@app.command()
+def init(
+    curated: Path | None = typer.Option(None, help="Load this curated folder instead of the shipped one."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Create or upgrade the database and load the curated dataset (safe to run again)."""
+    with _workbench(as_json) as workbench:
+        summary = loading.init_database(workbench, curated=curated)
+        if as_json:
+            _print_json({"load": summary.load_id, **summary.counts()})
+            return
+        counts = summary.counts()
+        console.print(
+            f"Database ready at [bold]{workbench.engine.url.render_as_string(hide_password=True)}[/]\n"
+            f"Curated dataset: {counts['added']} added, {counts['changed']} changed, "
+            f"{counts['removed']} removed, {counts['unchanged']} unchanged"
+            + (f", {counts['kept_user_version']} kept as edited by users" if counts["kept_user_version"] else "")
+        )
+
+
+@import_app.command("records")
+def import_records(
+    path: Path = typer.Argument(..., help="A YAML/JSON file of records, or a folder of kind files."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Add or update your own records (kept across curated reloads)."""
+    with _workbench(as_json) as workbench:
+        summary = loading.import_records(workbench, path)
+        if as_json:
+            _print_json({"load": summary.load_id, **summary.counts()})
+        else:
+            counts = summary.counts()
+            console.print(f"Imported {path}: {counts['added']} added, {counts['changed']} changed, "
+                          f"{counts['unchanged']} unchanged")
+
+
+@app.command()
+def search(
+    text: str = typer.Argument(..., help="A name, alias, acronym, symbol or id."),
+    limit: int = typer.Option(20, min=1, max=500),
+    as_json: bool = JsonOption,
+) -> None:
+    """Find states, agencies, organisations, instruments, events... by name or alias."""
+    with _workbench(as_json) as workbench, workbench.reading() as connection:
+        hits = catalogue.search(connection, text, limit=limit)
+    if as_json:
+        _print_json(hits)
+        return
+    if not hits:
+        errors.print(f"Nothing matches {text!r}.")
+        raise typer.Exit(1)
+    table = Table("id", "name", "kind", "matched", "score")
+    for hit in hits:
+        table.add_row(hit.id, hit.name, hit.subkind or hit.kind, hit.matched, f"{hit.score:.0f}")
+    console.print(table)
+
+
+@app.command()
+def show(
+    ref: str = typer.Argument(..., help="An id (state:DEU) or a name (Germany, BSI, Budapest Convention)."),
+    as_of: str | None = typer.Option(None, "--as-of", help="Show what was known on this date (YYYY-MM-DD)."),
+    at: str | None = typer.Option(None, "--at", help="Keep only memberships and links valid on this date."),
+    changes: bool = typer.Option(False, "--history", help="Show the record's change log instead."),
+    as_json: bool = JsonOption,
+) -> None:
+    """A profile: for a state its agencies, memberships, instruments and events, with sources."""
+    with _workbench(as_json) as workbench, workbench.reading() as connection:
+        if changes:
+            log = catalogue.record_history(connection, ref)
+            if as_json:
+                _print_json(log)
+            else:
+                _render_history(log)
+            return
+        result = catalogue.profile(connection, ref, as_of=_date(as_of, "--as-of"), at=_date(at, "--at"))
+    if as_json:
+        _print_json(result)
+    else:
+        _render_profile(result)
+
+
+@app.command()
+def timeline(
+    actor: str | None = typer.Option(None, help="Only what concerns this actor (id or name)."),
+    start: str | None = typer.Option(None, "--from", help="From this date (2015, 2015-09 or 2015-09-25)."),
+    end: str | None = typer.Option(None, "--to", help="Up to this date (inclusive)."),
+    kind: list[str] = typer.Option([], help="Record kinds to include (repeatable)."),
+    limit: int = typer.Option(200, min=1, max=100000),
+    as_json: bool = JsonOption,
+) -> None:
+    """Dated events, instruments, memberships, incidents and claims in order."""
+    with _workbench(as_json) as workbench, workbench.reading() as connection:
+        try:
+            entries = timeline_service.timeline(
+                connection, actor=actor, start=start, end=end, kinds=kind, limit=limit
+            )
+        except ValueError as exc:
+            _fail(str(exc), as_json)
+    if as_json:
+        _print_json(entries)
+        return
+    table = Table("date", "kind", "what", "id")
+    for entry in entries:
+        table.add_row(entry.date, entry.subkind or entry.kind, entry.title, entry.id)
+    console.print(table)
+
+
+@app.command("export")
+def export_command(
+    fmt: str = typer.Option("json", "--format", help="json or csv."),
+    kind: list[str] = typer.Option([], help="Only these record kinds (repeatable)."),
+    output: Path | None = typer.Option(None, "--output", "-o", help="Write to this file instead of stdout."),
+) -> None:
+    """Export the knowledge base (every record with its sources)."""
+    if fmt not in ("json", "csv"):
+        raise typer.BadParameter("choose json or csv", param_hint="--format")
+    with _workbench() as workbench, workbench.reading() as connection:
+        chunks = export.export_records(connection, fmt, kind)
+        if output:
+            with output.open("w", encoding="utf-8", newline="") as handle:
+                for chunk in chunks:
+                    handle.write(chunk)
+            errors.print(f"Wrote {output}")
+        else:
+            for chunk in chunks:
+                sys.stdout.write(chunk)
+
+
+@app.command()
+def stats(as_json: bool = JsonOption) -> None:
+    """How many records of each kind the knowledge base holds."""
+    with _workbench(as_json) as workbench, workbench.reading() as connection:
+        result = catalogue.statistics(connection)
+    if as_json:
+        _print_json(result)
+        return
+    table = Table("kind", "subkind", "records")
+    for kind, subkinds in result["by_subkind"].items():
+        for subkind, count in subkinds.items():
+            table.add_row(kind, subkind, str(count))
+    console.print(table)
+    console.print(f"{sum(result['records'].values())} records citing {result['sources']} sources")
+
+
+@app.command()
+def serve(
+    host: str | None = typer.Option(None, help="Listen address (default CYBERDIP_HOST or 127.0.0.1)."),
+    port: int | None = typer.Option(None, help="Port (default CYBERDIP_PORT or 8000)."),
+) -> None:
+    """Start the workbench: web pages at /, JSON API at /api (docs at /api/docs).
+
+    Initialises the database with the curated dataset first if it was never initialised.
+    """
+    import uvicorn
+
+    from cyberdip.interfaces.asgi import create_app
+
+    settings = Settings.from_env()
+    workbench = Workbench.open(settings)
+    try:
+        try:
+            workbench.require_schema()
+        except NotInitialised:
+            errors.print("First start: creating the database and loading the curated dataset...")
+            loading.init_database(workbench)
+        uvicorn.run(create_app(workbench), host=host or settings.host, port=port or settings.port)
+    finally:
+        workbench.close()
+
+
+# ------------------------------------------------------------------------------------------------
+# Rendering
+
+
+def _render_profile(result: catalogue.Profile) -> None:
+    record = result.record
+    header = f"[bold]{result.name}[/]  [dim]{record.get('id')}[/]"
+    if result.as_of:
+        header += f"  [yellow](as known on {result.as_of})[/]"
+    if result.at:
+        header += f"  [yellow](valid on {result.at})[/]"
+    console.print(header)
+    skip = {"id", "name", "sources"}
+    for key, value in record.items():
+        if key in skip or value in (None, [], ""):
+            continue
+        if key in result.references:
+            value = ", ".join(f"{r['name']} ({r['id']})" for r in result.references[key])
+        elif isinstance(value, list):
+            value = ", ".join(str(v) for v in value)
+        console.print(f"  [cyan]{key}[/]: {value}", highlight=False)
+    _render_sources(result.sources, indent="  ")
+    for title, items in result.sections.items():
+        table = Table(title=f"{title} ({len(items)})", title_justify="left", show_edge=False)
+        table.add_column("from")
+        table.add_column("to")
+        table.add_column("what")
+        table.add_column("id", style="dim")
+        table.add_column("source", style="dim")
+        for item in items:
+            source = item.sources[0]["url"] if item.sources else ""
+            what = item.name if item.current else f"{item.name} [dim](ended)[/]"
+            table.add_row(item.start or "", item.end or "", what, item.id, source)
+        console.print(table)
+
+
+def _render_sources(sources: list[dict[str, Any]], indent: str = "") -> None:
+    for source in sources:
+        locator = f", {source['locator']}" if source.get("locator") else ""
+        published = f" ({source['published']})" if source.get("published") else ""
+        console.print(
+            f"{indent}[dim]source:[/] {source['title']} — {source['publisher']}{published}{locator}\n"
+            f"{indent}        {source['url']}",
+            highlight=False,
+        )
+
+
+def _render_history(log: list[dict[str, Any]]) -> None:
+    table = Table("at", "load", "field", "old", "new")
+    for change in log:
+        table.add_row(change["at"], f"{change['load']} ({change['origin']})", change["field"],
+                      _short(change["old"]), _short(change["new"]))
+    console.print(table)
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False) if value is not None else ""
+    return text if len(text) <= 60 else text[:57] + "..."
+

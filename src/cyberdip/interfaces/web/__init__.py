@@ -1,0 +1,1 @@
+"""Server-rendered web pages; each calls the same service as its /api twin."""

@@ -1,0 +1,712 @@
+"""The domain vocabulary: every record type of cyberdip, declared in one place.
+
+Each record has a stable readable id whose prefix tells its kind (``state:DEU``,
+``instrument:us-china-2015-cyber``), cites at least one public source, and names the fields that
+refer to other records in ``REFERENCES`` (field → id prefixes it accepts). A record without a
+source is invalid. Sharing records (partners, grants, STIX objects) live with the sharing hub.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from enum import StrEnum
+from typing import Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, model_validator
+
+from cyberdip.model.values import (
+    ACTOR_PREFIXES,
+    BODY_PREFIXES,
+    PartialDate,
+    RecordId,
+    date_floor,
+    kind_of,
+    prefix_of,
+)
+
+# --------------------------------------------------------------------------------------------
+# Sources
+
+
+class Source(BaseModel):
+    """A public document that facts are taken from. Its id is derived from its URL."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    url: HttpUrl
+    title: str = Field(min_length=3)
+    publisher: str = Field(min_length=2)
+    published: PartialDate | None = None
+    retrieved: PartialDate | None = None
+    licence: str | None = None
+
+    @property
+    def id(self) -> str:
+        return source_id(str(self.url))
+
+
+def source_id(url: str) -> str:
+    """``source:`` + the first 16 hex digits of the SHA-256 of the URL: stable and collision-safe."""
+    return "source:" + hashlib.sha256(url.encode("utf-8")).hexdigest()[:16]
+
+
+class Citation(Source):
+    """A source as cited by one record, with an optional locator (page, paragraph, section)."""
+
+    locator: str | None = None
+
+    def source(self) -> Source:
+        return Source.model_validate(self.model_dump(exclude={"locator"}))
+
+
+# --------------------------------------------------------------------------------------------
+# Base record
+
+
+class Record(BaseModel):
+    """Common ground of every sourced record."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+    KIND: ClassVar[str]
+    #: field name → id prefixes that field may refer to (scalar or list fields)
+    REFERENCES: ClassVar[dict[str, tuple[str, ...]]] = {}
+    #: id prefixes this kind of record may have
+    PREFIXES: ClassVar[tuple[str, ...]]
+
+    id: RecordId
+    sources: list[Citation] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _check_prefixes(self) -> Record:
+        if prefix_of(self.id) not in self.PREFIXES:
+            raise ValueError(
+                f"id {self.id!r} does not fit a {self.KIND} record (expected prefix "
+                f"{' or '.join(p + ':' for p in self.PREFIXES)})"
+            )
+        for field, prefixes in self.REFERENCES.items():
+            for ref in self._values(field):
+                if prefix_of(ref) not in prefixes:
+                    allowed = ", ".join(p + ":" for p in prefixes)
+                    raise ValueError(f"{field}: {ref!r} must be one of {allowed}")
+        return self
+
+    def _values(self, field: str) -> list[str]:
+        value = getattr(self, field)
+        if value is None:
+            return []
+        return list(value) if isinstance(value, list) else [value]
+
+    def references(self) -> list[tuple[str, str]]:
+        """Every (field, target id) this record points at."""
+        return [(field, ref) for field in self.REFERENCES for ref in self._values(field)]
+
+    def label(self) -> str:
+        """A short human name for lists and timelines."""
+        return str(getattr(self, "name", None) or self.id)
+
+    def names(self) -> list[str]:
+        """Every string a user might type to find this record."""
+        return [self.label()]
+
+    def period(self) -> tuple[str | None, str | None]:
+        """When the record starts and ends, for timelines and as-of queries."""
+        return (None, None)
+
+    def subkind(self) -> str | None:
+        """The finer type inside the kind: actor kind, instrument kind, membership role..."""
+        for attribute in ("kind", "role", "type", "category"):
+            value = getattr(self, attribute, None)
+            if value is not None:
+                return str(value.value if hasattr(value, "value") else value)
+        return None
+
+
+def _check_order(start: str | None, end: str | None, what: str) -> None:
+    if start and end and date_floor(end) < date_floor(start):
+        raise ValueError(f"{what} ends ({end}) before it starts ({start})")
+
+
+# --------------------------------------------------------------------------------------------
+# Actors
+
+
+class ActorKind(StrEnum):
+    STATE = "state"
+    AGENCY = "agency"
+    ORGANIZATION = "organization"
+    INITIATIVE = "initiative"
+    GROUP = "group"
+    COMPANY = "company"
+    PERSON = "person"
+
+
+ACTOR_KIND_PREFIX: dict[ActorKind, str] = {
+    ActorKind.STATE: "state",
+    ActorKind.AGENCY: "agency",
+    ActorKind.ORGANIZATION: "org",
+    ActorKind.INITIATIVE: "initiative",
+    ActorKind.GROUP: "group",
+    ActorKind.COMPANY: "company",
+    ActorKind.PERSON: "person",
+}
+
+
+class AgencyRole(StrEnum):
+    FOREIGN_MINISTRY = "foreign_ministry"
+    FOREIGN_MINISTRY_CYBER = "foreign_ministry_cyber"
+    NATIONAL_CERT = "national_cert"
+    CYBERSECURITY_AGENCY = "cybersecurity_agency"
+    INTELLIGENCE_INTEGRATION = "intelligence_integration"
+    INTELLIGENCE = "intelligence"
+    LAW_ENFORCEMENT = "law_enforcement"
+    REGULATOR = "regulator"
+    MILITARY_CYBER = "military_cyber"
+    DEFENCE_MINISTRY = "defence_ministry"
+    MINISTRY = "ministry"
+    COORDINATOR = "coordinator"
+    CRITICAL_INFRASTRUCTURE = "critical_infrastructure"
+    INTERNET_REGULATOR = "internet_regulator"
+
+
+class Actor(Record):
+    """A state, one of its agencies, an international organisation or initiative, a threat
+    group, a company or a person."""
+
+    KIND = "actor"
+    PREFIXES = ACTOR_PREFIXES
+    REFERENCES = {
+        "parent": ("state", "org", "agency", "company"),
+        "replaces": ACTOR_PREFIXES,
+    }
+
+    kind: ActorKind
+    name: str = Field(min_length=1)
+    aliases: list[str] = []
+    parent: RecordId | None = None
+    roles: list[AgencyRole] = []
+    iso2: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
+    iso3: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
+    cow: int | None = Field(default=None, ge=1, le=999)
+    un_status: Literal["member", "observer"] | None = None
+    founded: PartialDate | None = None
+    dissolved: PartialDate | None = None
+    replaces: RecordId | None = None
+    website: HttpUrl | None = None
+    summary: str | None = None
+
+    @model_validator(mode="after")
+    def _check_kind(self) -> Actor:
+        expected = ACTOR_KIND_PREFIX[self.kind]
+        if prefix_of(self.id) != expected:
+            raise ValueError(f"kind {self.kind.value!r} needs an id starting with {expected + ':'!r}")
+        if self.kind is ActorKind.STATE:
+            if not (self.iso2 and self.iso3):
+                raise ValueError("a state needs iso2 and iso3 codes")
+            if self.id != f"state:{self.iso3}":
+                raise ValueError(f"a state's id must be 'state:' + its iso3 code ({self.iso3!r})")
+        elif self.kind is ActorKind.AGENCY and not self.parent:
+            raise ValueError("an agency needs a parent (the state or organisation it belongs to)")
+        if self.roles and self.kind is not ActorKind.AGENCY:
+            raise ValueError("only agencies have roles")
+        _check_order(self.founded, self.dissolved, "the actor")
+        return self
+
+    def names(self) -> list[str]:
+        extra = [code for code in (self.iso2, self.iso3) if code]
+        return [self.name, *self.aliases, *extra]
+
+    def period(self) -> tuple[str | None, str | None]:
+        return (self.founded, self.dissolved)
+
+
+class MembershipRole(StrEnum):
+    MEMBER = "member"
+    OBSERVER = "observer"
+    PARTY = "party"
+    SIGNATORY = "signatory"
+    SUPPORTER = "supporter"
+    PARTNER = "partner"
+    DIALOGUE_PARTNER = "dialogue_partner"
+    PARTICIPANT = "participant"
+
+
+class Membership(Record):
+    """An actor's place in an organisation or initiative over a period. The id is derived."""
+
+    KIND = "membership"
+    PREFIXES = ("membership",)
+    REFERENCES = {"member": ACTOR_PREFIXES, "organization": BODY_PREFIXES}
+
+    id: RecordId = ""
+    member: RecordId
+    organization: RecordId
+    role: MembershipRole = MembershipRole.MEMBER
+    valid_from: PartialDate | None = None
+    valid_to: PartialDate | None = None
+    note: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _derive_id(cls, data: Any) -> Any:
+        if isinstance(data, dict) and not data.get("id"):
+            role = data.get("role") or "member"
+            data = {**data, "id": f"membership:{data.get('organization')}/{data.get('member')}/{role}"}
+        return data
+
+    @model_validator(mode="after")
+    def _check_period(self) -> Membership:
+        _check_order(self.valid_from, self.valid_to, "the membership")
+        return self
+
+    def label(self) -> str:
+        return f"{self.member} {self.role.value} of {self.organization}"
+
+    def names(self) -> list[str]:
+        return []  # found through the member and the organisation, not by name
+
+    def period(self) -> tuple[str | None, str | None]:
+        return (self.valid_from, self.valid_to)
+
+
+# --------------------------------------------------------------------------------------------
+# Instruments, parties, commitments, norms
+
+
+class InstrumentKind(StrEnum):
+    BILATERAL_AGREEMENT = "bilateral_agreement"
+    MULTILATERAL_AGREEMENT = "multilateral_agreement"
+    TREATY = "treaty"
+    PROTOCOL = "protocol"
+    JOINT_STATEMENT = "joint_statement"
+    UN_RESOLUTION = "un_resolution"
+    UN_REPORT = "un_report"
+    NATIONAL_STRATEGY = "national_strategy"
+    INTERNATIONAL_STRATEGY = "international_strategy"
+    COUNCIL_CONCLUSIONS = "council_conclusions"
+    REGULATION = "regulation"
+    SANCTIONS_REGIME = "sanctions_regime"
+    DECLARATION = "declaration"
+    CODE_OF_CONDUCT = "code_of_conduct"
+    DIALOGUE = "dialogue"
+    FRAMEWORK = "framework"
+    COMMUNIQUE = "communique"
+
+
+class InstrumentStatus(StrEnum):
+    PROPOSED = "proposed"
+    ADOPTED = "adopted"
+    SIGNED = "signed"
+    IN_FORCE = "in_force"
+    ENDED = "ended"
+    SUPERSEDED = "superseded"
+    LAPSED = "lapsed"
+
+
+class Instrument(Record):
+    """A text that binds or signals: agreement, treaty, resolution, report, strategy, statement."""
+
+    KIND = "instrument"
+    PREFIXES = ("instrument",)
+    REFERENCES = {
+        "forum": ACTOR_PREFIXES,
+        "owner": ACTOR_PREFIXES,
+        "parent": ("instrument",),
+        "topics": ("matter",),
+    }
+
+    name: str = Field(min_length=3)
+    aliases: list[str] = []
+    kind: InstrumentKind
+    adopted: PartialDate | None = None
+    in_force: PartialDate | None = None
+    ended: PartialDate | None = None
+    status: InstrumentStatus
+    forum: RecordId | None = None
+    owner: RecordId | None = None
+    parent: RecordId | None = None
+    symbol: str | None = None
+    summary: str = Field(min_length=20)
+    topics: list[RecordId] = []
+
+    @model_validator(mode="after")
+    def _check_dates(self) -> Instrument:
+        _check_order(self.adopted, self.ended, "the instrument")
+        if self.kind is InstrumentKind.NATIONAL_STRATEGY and not self.owner:
+            raise ValueError("a national strategy needs an owner (the state it belongs to)")
+        if self.status in (InstrumentStatus.ENDED, InstrumentStatus.SUPERSEDED) and not self.ended:
+            raise ValueError(f"status {self.status.value!r} needs the date it ended ('ended')")
+        return self
+
+    def names(self) -> list[str]:
+        return [self.name, *self.aliases, *([self.symbol] if self.symbol else [])]
+
+    def period(self) -> tuple[str | None, str | None]:
+        return (self.adopted or self.in_force, self.ended)
+
+
+class PartyRole(StrEnum):
+    PARTY = "party"
+    SIGNATORY = "signatory"
+    SPONSOR = "sponsor"
+    CO_SPONSOR = "co_sponsor"
+    SUPPORTER = "supporter"
+    PARTICIPANT = "participant"
+
+
+class Party(Record):
+    """An actor's role in an instrument (signed, became party, sponsored...), dated. Id derived."""
+
+    KIND = "party"
+    PREFIXES = ("party",)
+    REFERENCES = {"instrument": ("instrument",), "actor": ACTOR_PREFIXES}
+
+    id: RecordId = ""
+    instrument: RecordId
+    actor: RecordId
+    role: PartyRole = PartyRole.PARTY
+    date: PartialDate | None = None
+    note: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _derive_id(cls, data: Any) -> Any:
+        if isinstance(data, dict) and not data.get("id"):
+            role = data.get("role") or "party"
+            data = {**data, "id": f"party:{data.get('instrument')}/{data.get('actor')}/{role}"}
+        return data
+
+    def label(self) -> str:
+        return f"{self.actor} {self.role.value} to {self.instrument}"
+
+    def names(self) -> list[str]:
+        return []  # found through the actor and the instrument, not by name
+
+    def period(self) -> tuple[str | None, str | None]:
+        return (self.date, None)
+
+
+class Commitment(Record):
+    """One promise inside an instrument, in our words, linked to the norms it restates."""
+
+    KIND = "commitment"
+    PREFIXES = ("commitment",)
+    REFERENCES = {"instrument": ("instrument",), "norms": ("norm",)}
+
+    instrument: RecordId
+    text: str = Field(min_length=15)
+    norms: list[RecordId] = []
+
+    def label(self) -> str:
+        return self.text if len(self.text) <= 80 else self.text[:77] + "..."
+
+
+class NormCategory(StrEnum):
+    NORM = "norm"
+    INTERNATIONAL_LAW = "international_law"
+    COMMITMENT = "commitment"
+
+
+class Norm(Record):
+    """A norm of responsible state behaviour, paraphrased, with the paragraph it comes from."""
+
+    KIND = "norm"
+    PREFIXES = ("norm",)
+    REFERENCES = {"instrument": ("instrument",), "topics": ("matter",)}
+
+    code: str
+    title: str = Field(min_length=3)
+    text: str = Field(min_length=20)
+    category: NormCategory = NormCategory.NORM
+    instrument: RecordId | None = None
+    paragraph: str | None = None
+    addressee: str = Field(min_length=3, description="whose conduct the norm judges")
+    topics: list[RecordId] = []
+
+    def label(self) -> str:
+        return f"{self.code} {self.title}"
+
+    def names(self) -> list[str]:
+        return [self.title, self.code, self.label()]
+
+
+# --------------------------------------------------------------------------------------------
+# Events and matters
+
+
+class EventKind(StrEnum):
+    SUMMIT = "summit"
+    DIALOGUE_ROUND = "dialogue_round"
+    MEETING = "meeting"
+    CONFERENCE = "conference"
+    STATE_VISIT = "state_visit"
+    LAUNCH = "launch"
+
+
+class Event(Record):
+    """A summit, dialogue round or meeting: who took part and what it produced."""
+
+    KIND = "event"
+    PREFIXES = ("event",)
+    REFERENCES = {"participants": ACTOR_PREFIXES, "outcomes": ("instrument",), "topics": ("matter",)}
+
+    name: str = Field(min_length=3)
+    kind: EventKind
+    start: PartialDate
+    end: PartialDate | None = None
+    location: str | None = None
+    participants: list[RecordId] = []
+    outcomes: list[RecordId] = []
+    topics: list[RecordId] = []
+    summary: str | None = None
+
+    @model_validator(mode="after")
+    def _check_period(self) -> Event:
+        _check_order(self.start, self.end, "the event")
+        return self
+
+    def period(self) -> tuple[str | None, str | None]:
+        return (self.start, self.end)
+
+
+class Matter(Record):
+    """A policy matter states take positions on; hierarchical through ``parent``."""
+
+    KIND = "matter"
+    PREFIXES = ("matter",)
+    REFERENCES = {"parent": ("matter",)}
+
+    name: str = Field(min_length=3)
+    parent: RecordId | None = None
+    summary: str | None = None
+    keywords: list[str] = []
+
+
+# --------------------------------------------------------------------------------------------
+# Votes and positions
+
+
+class VoteChoice(StrEnum):
+    YES = "yes"
+    NO = "no"
+    ABSTAIN = "abstain"
+    ABSENT = "absent"
+    NON_MEMBER = "non_member"
+
+
+class RollCall(Record):
+    """A recorded vote of a body (the UN General Assembly) on a text."""
+
+    KIND = "rollcall"
+    PREFIXES = ("rollcall",)
+    REFERENCES = {"body": BODY_PREFIXES, "instrument": ("instrument",), "matters": ("matter",)}
+
+    body: RecordId
+    session: int | None = None
+    date: PartialDate
+    symbol: str | None = None
+    title: str = Field(min_length=3)
+    description: str | None = None
+    important: bool | None = None
+    amendment: bool = False
+    paragraph: bool = False
+    instrument: RecordId | None = None
+    matters: list[RecordId] = []
+
+    def label(self) -> str:
+        return f"{self.symbol or self.id}: {self.title}"
+
+    def names(self) -> list[str]:
+        return [self.title, *([self.symbol] if self.symbol else [])]
+
+    def period(self) -> tuple[str | None, str | None]:
+        return (self.date, self.date)
+
+
+class Vote(BaseModel):
+    """One state's vote in a roll call. Votes are sourced through their roll call."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    rollcall: RecordId
+    actor: RecordId
+    vote: VoteChoice
+
+
+class Stance(StrEnum):
+    SUPPORT = "support"
+    OPPOSE = "oppose"
+    NEUTRAL = "neutral"
+
+
+class Position(Record):
+    """An actor's stance on a matter, dated, with what it was derived from."""
+
+    KIND = "position"
+    PREFIXES = ("position",)
+    REFERENCES = {"actor": ACTOR_PREFIXES, "matter": ("matter",)}
+
+    actor: RecordId
+    matter: RecordId
+    stance: Stance
+    date: PartialDate
+    basis: Literal["vote", "party", "membership", "statement", "sponsorship"]
+    evidence: str | None = Field(default=None, description="id of the record the position rests on")
+    summary: str | None = None
+
+    def label(self) -> str:
+        return f"{self.actor} {self.stance.value}s {self.matter}"
+
+    def period(self) -> tuple[str | None, str | None]:
+        return (self.date, None)
+
+
+# --------------------------------------------------------------------------------------------
+# Incidents, attribution claims, responses
+
+
+class Effect(StrEnum):
+    ESPIONAGE = "espionage"
+    POLITICAL_ESPIONAGE = "political_espionage"
+    IP_THEFT = "ip_theft"
+    DATA_THEFT = "data_theft"
+    DISRUPTION = "disruption"
+    DESTRUCTION = "destruction"
+    PHYSICAL_DAMAGE = "physical_damage"
+    HARM_TO_PERSONS = "harm_to_persons"
+    FINANCIAL_THEFT = "financial_theft"
+    EXTORTION = "extortion"
+    DATA_LEAK = "data_leak"
+    INFLUENCE_OPERATION = "influence_operation"
+    ELECTION_INTERFERENCE = "election_interference"
+    PRE_POSITIONING = "pre_positioning"
+    SURVEILLANCE = "surveillance"
+
+
+class Incident(Record):
+    """A cyber operation and the facts known about it. Who did it lives in claims, not here."""
+
+    KIND = "incident"
+    PREFIXES = ("incident",)
+    REFERENCES = {"victims": ACTOR_PREFIXES, "groups": ("group",)}
+
+    name: str = Field(min_length=3)
+    aliases: list[str] = []
+    start: PartialDate
+    end: PartialDate | None = None
+    summary: str = Field(min_length=20)
+    victims: list[RecordId] = []
+    sectors: list[str] = []
+    critical_infrastructure: bool | None = None
+    effects: list[Effect] = []
+    context: Literal["peacetime", "armed_conflict"] | None = None
+    supply_chain: bool | None = None
+    zero_days: bool | None = None
+    self_propagating: bool | None = None
+    groups: list[RecordId] = []
+
+    @model_validator(mode="after")
+    def _check_period(self) -> Incident:
+        _check_order(self.start, self.end, "the incident")
+        return self
+
+    def names(self) -> list[str]:
+        return [self.name, *self.aliases]
+
+    def period(self) -> tuple[str | None, str | None]:
+        return (self.start, self.end)
+
+
+class ClaimType(StrEnum):
+    POLITICAL_STATEMENT = "political_statement"
+    INDICTMENT = "indictment"
+    SANCTIONS = "sanctions"
+    TECHNICAL_REPORT = "technical_report"
+    MEDIA_REPORT = "media_report"
+    SELF_ATTRIBUTION = "self_attribution"
+
+
+class AttributionClaim(Record):
+    """Who says an actor is behind an incident or a group. Claims may conflict; none is fact."""
+
+    KIND = "claim"
+    PREFIXES = ("claim",)
+    REFERENCES = {
+        "subject": ("incident", "group"),
+        "claimant": ACTOR_PREFIXES,
+        "attributed_to": ACTOR_PREFIXES,
+    }
+
+    subject: RecordId
+    claimant: RecordId
+    attributed_to: RecordId
+    type: ClaimType
+    basis: str | None = None
+    confidence: Literal["low", "medium", "high"] | None = None
+    date: PartialDate
+
+    def label(self) -> str:
+        return f"{self.claimant} attributes {self.subject} to {self.attributed_to}"
+
+    def period(self) -> tuple[str | None, str | None]:
+        return (self.date, None)
+
+
+class ResponseKind(StrEnum):
+    STATEMENT = "statement"
+    DEMARCHE = "demarche"
+    SANCTIONS = "sanctions"
+    INDICTMENT = "indictment"
+    EXPULSION = "expulsion"
+    COOPERATION = "cooperation"
+    CAPACITY_BUILDING = "capacity_building"
+
+
+class Response(Record):
+    """What an actor did about an incident."""
+
+    KIND = "response"
+    PREFIXES = ("response",)
+    REFERENCES = {"incident": ("incident",), "actor": ACTOR_PREFIXES, "targets": ACTOR_PREFIXES}
+
+    incident: RecordId
+    actor: RecordId
+    kind: ResponseKind
+    date: PartialDate
+    targets: list[RecordId] = []
+    summary: str = Field(min_length=10)
+
+    def label(self) -> str:
+        return f"{self.actor} {self.kind.value} on {self.incident}"
+
+    def period(self) -> tuple[str | None, str | None]:
+        return (self.date, None)
+
+
+# --------------------------------------------------------------------------------------------
+# Registry of record types
+
+RECORD_TYPES: dict[str, type[Record]] = {
+    cls.KIND: cls
+    for cls in (
+        Actor,
+        Membership,
+        Instrument,
+        Party,
+        Commitment,
+        Norm,
+        Event,
+        Matter,
+        RollCall,
+        Position,
+        Incident,
+        AttributionClaim,
+        Response,
+    )
+}
+
+
+def record_type_for(record_id: str) -> type[Record]:
+    """The record class an id belongs to, by its prefix."""
+    return RECORD_TYPES[kind_of(record_id)]
+

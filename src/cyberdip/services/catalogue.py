@@ -1,0 +1,329 @@
+"""Finding records and profiling them: search, resolve a name, show a profile, count."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection
+
+from cyberdip.analysis.matching import fuzzy_matches
+from cyberdip.model import Record, record_type_for
+from cyberdip.model.errors import NotFound
+from cyberdip.model.values import ID_PREFIXES, date_ceil, date_floor, normalise_name
+from cyberdip.store import history, reader
+from cyberdip.store.reader import StoredRecord
+
+#: (kind of the referring record, field it refers through) → section title in a profile
+SECTION_TITLES: dict[tuple[str, str], str] = {
+    ("actor", "parent"): "Agencies and bodies",
+    ("actor", "replaces"): "Succeeded by",
+    ("membership", "member"): "Memberships",
+    ("membership", "organization"): "Members",
+    ("party", "actor"): "Instruments it is party to",
+    ("party", "instrument"): "Parties",
+    ("instrument", "owner"): "Own strategies and instruments",
+    ("instrument", "forum"): "Instruments adopted here",
+    ("instrument", "parent"): "Protocols and follow-ups",
+    ("instrument", "topics"): "Instruments on this matter",
+    ("commitment", "instrument"): "Commitments",
+    ("commitment", "norms"): "Commitments restating this norm",
+    ("norm", "instrument"): "Norms",
+    ("event", "participants"): "Events",
+    ("event", "outcomes"): "Produced at",
+    ("event", "topics"): "Events on this matter",
+    ("matter", "parent"): "Sub-matters",
+    ("incident", "victims"): "Incidents affecting it",
+    ("incident", "groups"): "Incidents linked to this group",
+    ("claim", "subject"): "Attribution claims",
+    ("claim", "attributed_to"): "Attribution claims naming it",
+    ("claim", "claimant"): "Attribution claims it made",
+    ("response", "incident"): "Responses",
+    ("response", "actor"): "Responses it made",
+    ("response", "targets"): "Responses aimed at it",
+    ("position", "actor"): "Positions",
+    ("position", "matter"): "Positions on this matter",
+    ("rollcall", "instrument"): "Roll-call votes",
+}
+
+#: for link records, the field naming the other side when seen from one side
+COUNTERPART: dict[tuple[str, str], str] = {
+    ("membership", "member"): "organization",
+    ("membership", "organization"): "member",
+    ("party", "actor"): "instrument",
+    ("party", "instrument"): "actor",
+}
+
+_KIND_ORDER = {"actor": 0, "instrument": 1, "event": 2, "incident": 3, "norm": 4, "matter": 5}
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    id: str
+    name: str
+    kind: str
+    subkind: str | None
+    matched: str
+    score: float
+
+
+def search(connection: Connection, text: str, *, limit: int = 20) -> list[SearchHit]:
+    """Records whose id, name or alias matches ``text``: exact first, then prefix, then fuzzy."""
+    query = text.strip()
+    norm = normalise_name(query)
+    if not norm:
+        return []
+    scored: dict[str, tuple[float, str]] = {}
+
+    def offer(record_id: str, matched: str, score: float) -> None:
+        if record_id not in scored or scored[record_id][0] < score:
+            scored[record_id] = (score, matched)
+
+    if ":" in query and reader.get(connection, query):
+        offer(query, query, 101.0)
+    for record_id, name in reader.names_exact(connection, norm):
+        offer(record_id, name, 100.0)
+    for record_id, name in reader.names_with_prefix(connection, norm, limit * 5):
+        offer(record_id, name, 90.0)
+    if len(scored) < limit:
+        for match in fuzzy_matches(norm, reader.all_names(connection), limit=limit):
+            offer(match.record_id, match.name, min(match.score, 89.0))
+    found = reader.get_many(connection, list(scored))
+    hits = [
+        SearchHit(rid, found[rid].name, found[rid].kind, found[rid].subkind, matched, score)
+        for rid, (score, matched) in scored.items()
+        if rid in found
+    ]
+    hits.sort(key=lambda h: (-h.score, _KIND_ORDER.get(h.kind, 9), h.name))
+    return hits[:limit]
+
+
+def resolve(connection: Connection, ref: str) -> StoredRecord:
+    """The record a user means by ``ref``: an id, or a name or alias that picks out one record.
+
+    Raises :class:`NotFound` with suggestions when nothing (or more than one thing) matches.
+    """
+    ref = ref.strip()
+    if ":" in ref and ref.split(":", 1)[0] in ID_PREFIXES:
+        record = reader.get(connection, ref)
+        if record:
+            return record
+    exact = {record_id for record_id, _ in reader.names_exact(connection, normalise_name(ref))}
+    if len(exact) == 1:
+        found = reader.get(connection, exact.pop())
+        if found:
+            return found
+    if len(exact) > 1:
+        raise NotFound(ref, sorted(exact)[:8])
+    suggestions = [hit.id for hit in search(connection, ref, limit=5)]
+    raise NotFound(ref, suggestions)
+
+
+@dataclass
+class ProfileItem:
+    id: str
+    name: str
+    kind: str
+    subkind: str | None
+    start: str | None
+    end: str | None
+    current: bool
+    other: dict[str, str] | None = None
+    sources: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class Profile:
+    record: dict[str, Any]
+    kind: str
+    name: str
+    references: dict[str, list[dict[str, str]]]
+    sections: dict[str, list[ProfileItem]]
+    sources: list[dict[str, Any]]
+    as_of: str | None = None
+    at: str | None = None
+
+
+def profile(
+    connection: Connection,
+    ref: str,
+    *,
+    as_of: dt.date | None = None,
+    at: dt.date | None = None,
+) -> Profile:
+    """Everything the knowledge base says about one record.
+
+    ``as_of`` answers what was known on that day (the change log is rewound); ``at`` keeps only
+    the memberships, parties and other dated links valid on that day.
+    """
+    main = resolve(connection, ref)
+    incoming = reader.referrers(connection, main.id)
+    data_by_id: dict[str, dict[str, Any] | None] = {main.id: main.data}
+    data_by_id.update({r.id: r.data for r in incoming})
+    if as_of is not None:
+        cutoff = dt.datetime.combine(as_of, dt.time.max, tzinfo=dt.UTC)
+        removed = [(rid, old) for rid, old in reader.removed_after(connection, cutoff) if _mentions(old, main.id)]
+        data_by_id = history.as_known_at(connection, [*data_by_id, *(rid for rid, _ in removed)], cutoff)
+        if data_by_id.get(main.id) is None:
+            raise NotFound(f"{main.id} as of {as_of.isoformat()}", [])
+    record_data = data_by_id[main.id] or {}
+
+    kinds = {r.id: r.kind for r in incoming}
+    sections: dict[str, list[ProfileItem]] = {}
+    counterpart_ids: list[str] = []
+    pending: list[tuple[str, str, str, dict[str, Any]]] = []
+    for record_id, data in data_by_id.items():
+        if record_id == main.id or data is None:
+            continue
+        kind = kinds.get(record_id) or _kind_of(record_id)
+        for field_name in _fields_pointing_at(data, main.id):
+            pending.append((record_id, kind, field_name, data))
+            other_field = COUNTERPART.get((kind, field_name))
+            if other_field and data.get(other_field):
+                counterpart_ids.append(data[other_field])
+    names = {rid: r.name for rid, r in reader.get_many(connection, counterpart_ids).items()}
+    cited = reader.cited_sources(connection, [main.id, *(rid for rid, *_ in pending)])
+    for record_id, kind, field_name, data in pending:
+        item = _item(record_id, kind, data, names, COUNTERPART.get((kind, field_name)), at)
+        if item is None:
+            continue
+        item.sources = cited.get(record_id, [])
+        title = SECTION_TITLES.get((kind, field_name), f"{kind} ({field_name})")
+        sections.setdefault(title, []).append(item)
+    for items in sections.values():
+        items.sort(key=lambda i: (i.start or "9999", i.name))
+
+    outgoing = _outgoing(connection, record_data)
+    return Profile(
+        record=record_data,
+        kind=main.kind,
+        name=str(record_data.get("name") or main.name),
+        references=outgoing,
+        sections=sections,
+        sources=cited.get(main.id, []),
+        as_of=as_of.isoformat() if as_of else None,
+        at=at.isoformat() if at else None,
+    )
+
+
+def _kind_of(record_id: str) -> str:
+    return ID_PREFIXES[record_id.split(":", 1)[0]]
+
+
+def _mentions(data: dict[str, Any], target: str) -> bool:
+    return bool(_fields_pointing_at(data, target))
+
+
+def _fields_pointing_at(data: dict[str, Any], target: str) -> list[str]:
+    fields = []
+    for name, value in data.items():
+        if name in ("id", "sources"):
+            continue
+        if value == target or (isinstance(value, list) and target in value):
+            fields.append(name)
+    return fields
+
+
+def _item(
+    record_id: str,
+    kind: str,
+    data: dict[str, Any],
+    names: dict[str, str],
+    other_field: str | None,
+    at: dt.date | None,
+) -> ProfileItem | None:
+    record = _as_record(record_id, data)
+    start, end = record.period()
+    if at is not None and start and date_floor(start) > at:
+        return None
+    current = not end or (date_ceil(end) >= (at or dt.date.today()))
+    other = None
+    name = record.label()
+    if other_field:
+        other_id = data.get(other_field, "")
+        role = data.get("role", "")
+        other = {"id": other_id, "name": names.get(other_id, other_id), "role": role}
+        name = f"{other['name']} ({role})" if role else other["name"]
+    return ProfileItem(record_id, name, kind, record.subkind(), start, end, current, other)
+
+
+def _as_record(record_id: str, data: dict[str, Any]) -> Record:
+    return record_type_for(record_id).model_validate(data)
+
+
+def _outgoing(connection: Connection, data: dict[str, Any]) -> dict[str, list[dict[str, str]]]:
+    """The records this one points at, by field, with their names."""
+    targets: dict[str, list[str]] = {}
+    for name, value in data.items():
+        if name in ("id", "sources"):
+            continue
+        values = value if isinstance(value, list) else [value]
+        refs = [v for v in values if isinstance(v, str) and v.split(":", 1)[0] in ID_PREFIXES and ":" in v]
+        if refs:
+            targets[name] = refs
+    found = reader.get_many(connection, [ref for refs in targets.values() for ref in refs])
+    return {
+        name: [{"id": ref, "name": found[ref].name if ref in found else ref} for ref in refs]
+        for name, refs in targets.items()
+    }
+
+
+def statistics(connection: Connection) -> dict[str, Any]:
+    """What the knowledge base holds: records per kind and subkind, sources, last load."""
+    counts = reader.counts(connection)
+    last = reader.last_load(connection)
+    return {
+        "records": {kind: sum(sub.values()) for kind, sub in sorted(counts.items())},
+        "by_subkind": {kind: dict(sorted(sub.items())) for kind, sub in sorted(counts.items())},
+        "sources": reader.count_sources(connection),
+        "last_load": None
+        if last is None
+        else {
+            "id": last["id"],
+            "origin": last["origin"],
+            "finished_at": last["finished_at"].isoformat() if last["finished_at"] else None,
+            "summary": last["summary"],
+        },
+    }
+
+
+def record_history(connection: Connection, ref: str) -> list[dict[str, Any]]:
+    """Every change to one record: when, which load, which field, old → new."""
+    record = resolve(connection, ref)
+    return [
+        {
+            "at": change["at"].isoformat(),
+            "load": change["load_id"],
+            "origin": change["origin"],
+            "field": change["field"],
+            "old": change["old"],
+            "new": change["new"],
+        }
+        for change in reader.history(connection, record.id)
+    ]
+
+
+def list_records(
+    connection: Connection,
+    kind: str,
+    *,
+    subkinds: list[str] | None = None,
+    role: str | None = None,
+    parent: str | None = None,
+    limit: int = 1000,
+) -> list[dict[str, Any]]:
+    """Records of one kind (actors, instruments...) filtered by subkind, agency role or parent."""
+    if kind not in ID_PREFIXES.values():
+        raise ValueError(f"unknown kind {kind!r}")
+    rows = reader.listing(connection, kinds=[kind], subkinds=subkinds or ())
+    if parent:
+        parent_id = resolve(connection, parent).id
+        rows = [r for r in rows if r.data.get("parent") == parent_id or r.data.get("owner") == parent_id]
+    if role:
+        rows = [r for r in rows if role in r.data.get("roles", [])]
+    rows.sort(key=lambda r: r.name.casefold())
+    return [
+        {"id": r.id, "name": r.name, "kind": r.kind, "subkind": r.subkind, "start": r.start, "end": r.end}
+        for r in rows[:limit]
+    ]

@@ -1,0 +1,1 @@
+"""Importers: read files and yield domain records with their sources. Never touch the database."""

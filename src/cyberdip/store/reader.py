@@ -1,0 +1,211 @@
+"""Read queries over the knowledge base. Every query here is served by an index."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, and_, func, select
+
+from cyberdip.store.schema import changes, citations, links, loads, names, records, sources
+
+
+@dataclass(frozen=True)
+class StoredRecord:
+    """A record as stored: its validated data plus bookkeeping."""
+
+    id: str
+    kind: str
+    subkind: str | None
+    name: str
+    start: str | None
+    end: str | None
+    origin: str
+    data: dict[str, Any]
+
+
+def _stored(row: Any) -> StoredRecord:
+    return StoredRecord(
+        row.id, row.kind, row.subkind, row.name, row.start_date, row.end_date, row.origin, row.data
+    )
+
+
+_COLUMNS = (
+    records.c.id,
+    records.c.kind,
+    records.c.subkind,
+    records.c.name,
+    records.c.start_date,
+    records.c.end_date,
+    records.c.origin,
+    records.c.data,
+)
+
+
+def get(connection: Connection, record_id: str) -> StoredRecord | None:
+    row = connection.execute(select(*_COLUMNS).where(records.c.id == record_id)).first()
+    return _stored(row) if row else None
+
+
+def get_many(connection: Connection, ids: Sequence[str]) -> dict[str, StoredRecord]:
+    found: dict[str, StoredRecord] = {}
+    unique = sorted(set(ids))
+    for start in range(0, len(unique), 500):
+        chunk = unique[start : start + 500]
+        for row in connection.execute(select(*_COLUMNS).where(records.c.id.in_(chunk))):
+            found[row.id] = _stored(row)
+    return found
+
+
+def referrers(
+    connection: Connection, target_id: str, *, kind: str | None = None, field: str | None = None
+) -> list[StoredRecord]:
+    """Records that refer to ``target_id`` (through any field, or the one given)."""
+    query = select(*_COLUMNS).join(links, links.c.record_id == records.c.id).where(links.c.target_id == target_id)
+    if field:
+        query = query.where(links.c.field == field)
+    if kind:
+        query = query.where(records.c.kind == kind)
+    query = query.distinct().order_by(records.c.start_date, records.c.id)
+    return [_stored(row) for row in connection.execute(query)]
+
+
+def names_exact(connection: Connection, norm: str) -> list[tuple[str, str]]:
+    """(record id, name) pairs whose normalised name equals ``norm``."""
+    rows = connection.execute(select(names.c.record_id, names.c.name).where(names.c.norm == norm))
+    return [(row.record_id, row.name) for row in rows]
+
+
+def names_with_prefix(connection: Connection, norm: str, limit: int) -> list[tuple[str, str]]:
+    """(record id, name) pairs whose normalised name starts with ``norm`` (a range scan)."""
+    upper = norm + "\U0010ffff"
+    rows = connection.execute(
+        select(names.c.record_id, names.c.name)
+        .where(and_(names.c.norm >= norm, names.c.norm < upper))
+        .order_by(names.c.norm)
+        .limit(limit)
+    )
+    return [(row.record_id, row.name) for row in rows]
+
+
+def all_names(connection: Connection) -> list[tuple[str, str, str]]:
+    """Every (record id, name, normalised name): the candidate list for fuzzy matching."""
+    rows = connection.execute(select(names.c.record_id, names.c.name, names.c.norm))
+    return [(row.record_id, row.name, row.norm) for row in rows]
+
+
+def listing(
+    connection: Connection,
+    *,
+    kinds: Sequence[str] = (),
+    subkinds: Sequence[str] = (),
+    start_from: str | None = None,
+    start_to: str | None = None,
+    ids: Sequence[str] | None = None,
+    limit: int | None = None,
+    newest_first: bool = False,
+) -> list[StoredRecord]:
+    """Records filtered by kind, subkind and start date, in date order."""
+    query = select(*_COLUMNS)
+    if kinds:
+        query = query.where(records.c.kind.in_(list(kinds)))
+    if subkinds:
+        query = query.where(records.c.subkind.in_(list(subkinds)))
+    if start_from:
+        query = query.where(records.c.start_date >= start_from)
+    if start_to:
+        # a partial date like "2015" covers "2015-12-31": compare against the padded upper bound
+        query = query.where(records.c.start_date <= start_to + "\uffff")
+    if ids is not None:
+        query = query.where(records.c.id.in_(list(ids)))
+    if start_from or start_to or newest_first:
+        query = query.where(records.c.start_date.is_not(None))
+    order = records.c.start_date.desc() if newest_first else records.c.start_date
+    query = query.order_by(order, records.c.id)
+    if limit:
+        query = query.limit(limit)
+    return [_stored(row) for row in connection.execute(query)]
+
+
+def iterate(connection: Connection, kinds: Sequence[str] = ()) -> Iterator[StoredRecord]:
+    """Every record (optionally of some kinds) in id order, streamed."""
+    query = select(*_COLUMNS).order_by(records.c.id)
+    if kinds:
+        query = query.where(records.c.kind.in_(list(kinds)))
+    for row in connection.execution_options(stream_results=True).execute(query):
+        yield _stored(row)
+
+
+def counts(connection: Connection) -> dict[str, dict[str, int]]:
+    """Number of records per kind and subkind."""
+    rows = connection.execute(
+        select(records.c.kind, records.c.subkind, func.count()).group_by(records.c.kind, records.c.subkind)
+    )
+    result: dict[str, dict[str, int]] = {}
+    for kind, subkind, count in rows:
+        result.setdefault(kind, {})[subkind or ""] = count
+    return result
+
+
+def count_sources(connection: Connection) -> int:
+    return int(connection.execute(select(func.count()).select_from(sources)).scalar_one())
+
+
+def cited_sources(connection: Connection, record_ids: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
+    """record id → the sources it cites (with locators), in citation order."""
+    result: dict[str, list[dict[str, Any]]] = {}
+    unique = sorted(set(record_ids))
+    for start in range(0, len(unique), 500):
+        chunk = unique[start : start + 500]
+        rows = connection.execute(
+            select(citations.c.record_id, citations.c.locator, sources)
+            .join(sources, sources.c.id == citations.c.source_id)
+            .where(citations.c.record_id.in_(chunk))
+            .order_by(citations.c.record_id, citations.c.position)
+        ).mappings()
+        for row in rows:
+            entry = {k: row[k] for k in ("id", "url", "title", "publisher", "published", "locator")}
+            result.setdefault(row["record_id"], []).append(entry)
+    return result
+
+
+def changes_since(connection: Connection, record_ids: Sequence[str], after: dt.datetime) -> list[dict[str, Any]]:
+    """Changes to the given records made after ``after``, newest first."""
+    found: list[dict[str, Any]] = []
+    unique = sorted(set(record_ids))
+    for start in range(0, len(unique), 500):
+        chunk = unique[start : start + 500]
+        rows = connection.execute(
+            select(changes).where(and_(changes.c.record_id.in_(chunk), changes.c.at > after))
+        ).mappings()
+        found.extend(dict(row) for row in rows)
+    found.sort(key=lambda change: change["id"], reverse=True)
+    return found
+
+
+def history(connection: Connection, record_id: str) -> list[dict[str, Any]]:
+    """Every change to one record, oldest first, with the load that made it."""
+    rows = connection.execute(
+        select(changes, loads.c.origin, loads.c.description)
+        .join(loads, loads.c.id == changes.c.load_id)
+        .where(changes.c.record_id == record_id)
+        .order_by(changes.c.id)
+    ).mappings()
+    return [dict(row) for row in rows]
+
+
+def removed_after(connection: Connection, after: dt.datetime) -> list[tuple[str, dict[str, Any]]]:
+    """(record id, data before removal) of records removed after ``after``."""
+    rows = connection.execute(
+        select(changes.c.record_id, changes.c.old).where(
+            and_(changes.c.field == "*", changes.c.new.is_(None), changes.c.at > after)
+        )
+    )
+    return [(row.record_id, row.old) for row in rows if row.old]
+
+
+def last_load(connection: Connection) -> dict[str, Any] | None:
+    row = connection.execute(select(loads).order_by(loads.c.id.desc()).limit(1)).mappings().first()
+    return dict(row) if row else None

@@ -1,0 +1,122 @@
+"""Database tables. The only module that declares SQL structure; migrations follow it.
+
+Every sourced record is one row of ``records`` holding its validated JSON (``data``) with the
+columns queries need projected beside it (kind, name, dates). Three narrow tables make every
+lookup index-backed:
+
+- ``links``: each reference from one record to another (field, target), so "everything that
+  refers to X" is one indexed query, and every reference is a foreign key that the database
+  itself keeps valid;
+- ``names``: every name and alias, normalised, for search and did-you-mean;
+- ``citations``: which sources each record cites, with the locator.
+
+``loads`` and ``changes`` keep history: each load, and every field a load changed, so
+"what was known on a date" can be reconstructed.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+JSONType = JSON().with_variant(JSONB(), "postgresql")
+
+loads = Table(
+    "loads",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("origin", String(100), nullable=False, doc="curated, user, or import:<format>"),
+    Column("description", Text, nullable=False, default=""),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True)),
+    Column("summary", JSONType, doc="counts of records added, changed, removed, unchanged"),
+)
+
+records = Table(
+    "records",
+    metadata,
+    Column("id", String(300), primary_key=True),
+    Column("kind", String(20), nullable=False, index=True),
+    Column("subkind", String(40), index=True, doc="actor kind, instrument kind, event kind..."),
+    Column("name", Text, nullable=False),
+    Column("start_date", String(10), index=True, doc="partial ISO date the record starts"),
+    Column("end_date", String(10), doc="partial ISO date the record ends"),
+    Column("origin", String(100), nullable=False, index=True),
+    Column("data", JSONType, nullable=False, doc="the validated record, sources included"),
+    Column("created_load", Integer, ForeignKey("loads.id"), nullable=False),
+    Column("updated_load", Integer, ForeignKey("loads.id"), nullable=False),
+)
+
+links = Table(
+    "links",
+    metadata,
+    Column("record_id", String(300), ForeignKey("records.id", ondelete="CASCADE"), primary_key=True),
+    Column("field", String(40), primary_key=True),
+    Column("target_id", String(300), ForeignKey("records.id"), primary_key=True),
+    Index("ix_links_target_field", "target_id", "field"),
+)
+
+names = Table(
+    "names",
+    metadata,
+    Column("record_id", String(300), ForeignKey("records.id", ondelete="CASCADE"), primary_key=True),
+    Column("norm", String(300), primary_key=True, doc="casefolded, accents and punctuation removed"),
+    Column("name", Text, nullable=False),
+    Index("ix_names_norm", "norm"),
+)
+
+sources = Table(
+    "sources",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("url", Text, nullable=False),
+    Column("title", Text, nullable=False),
+    Column("publisher", Text, nullable=False),
+    Column("published", String(10)),
+    Column("retrieved", String(10)),
+    Column("licence", Text),
+)
+
+citations = Table(
+    "citations",
+    metadata,
+    Column("record_id", String(300), ForeignKey("records.id", ondelete="CASCADE"), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("source_id", String(40), ForeignKey("sources.id"), nullable=False),
+    Column("locator", Text),
+    Index("ix_citations_source", "source_id"),
+)
+
+changes = Table(
+    "changes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("load_id", Integer, ForeignKey("loads.id"), nullable=False),
+    Column("record_id", String(300), nullable=False, doc="no foreign key: removed records keep history"),
+    Column("field", String(40), nullable=False, doc="'*' for the whole record (added or removed)"),
+    Column("old", JSONType),
+    Column("new", JSONType),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Index("ix_changes_record_at", "record_id", "at"),
+    Index("ix_changes_at", "at"),
+)
