@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
-
 _SHORTEST_FUZZY = 3
 
 
@@ -37,3 +36,16 @@ def fuzzy_matches(query: str, candidates: Sequence[tuple[str, str, str]], *, lim
         if record_id not in best or best[record_id].score < score:
             best[record_id] = Match(record_id, name, float(score))
     return sorted(best.values(), key=lambda m: (-m.score, m.record_id))[:limit]
+
+
+def whole_word_matches(query: str, candidates: Sequence[tuple[str, str, str]]) -> list[Match]:
+    """Candidates whose normalised name contains the normalised ``query`` as whole words:
+    "budapest convention" is in "convention on cybercrime budapest convention"."""
+    if not query:
+        return []
+    needle = f" {query} "
+    found: dict[str, Match] = {}
+    for record_id, name, norm in candidates:
+        if needle in f" {norm} " and record_id not in found:
+            found[record_id] = Match(record_id, name, 95.0)
+    return sorted(found.values(), key=lambda m: m.record_id)

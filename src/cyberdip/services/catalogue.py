@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from cyberdip.analysis.matching import fuzzy_matches
+from cyberdip.analysis.matching import fuzzy_matches, whole_word_matches
 from cyberdip.model import Record, record_type_for
 from cyberdip.model.errors import NotFound
 from cyberdip.model.values import ID_PREFIXES, date_ceil, date_floor, normalise_name
@@ -87,8 +87,11 @@ def search(connection: Connection, text: str, *, limit: int = 20) -> list[Search
     for record_id, name in reader.names_with_prefix(connection, norm, limit * 5):
         offer(record_id, name, 90.0)
     if len(scored) < limit:
-        for match in fuzzy_matches(norm, reader.all_names(connection), limit=limit):
-            offer(match.record_id, match.name, min(match.score, 89.0))
+        candidates = reader.all_names(connection)
+        for match in whole_word_matches(norm, candidates):
+            offer(match.record_id, match.name, 85.0)
+        for match in fuzzy_matches(norm, candidates, limit=limit):
+            offer(match.record_id, match.name, min(match.score, 80.0))
     found = reader.get_many(connection, list(scored))
     hits = [
         SearchHit(rid, found[rid].name, found[rid].kind, found[rid].subkind, matched, score)
@@ -116,8 +119,13 @@ def resolve(connection: Connection, ref: str) -> StoredRecord:
             return found
     if len(exact) > 1:
         raise NotFound(ref, sorted(exact)[:8])
-    suggestions = [hit.id for hit in search(connection, ref, limit=5)]
-    raise NotFound(ref, suggestions)
+    hits = search(connection, ref, limit=5)
+    strong = [hit for hit in hits if hit.score >= 85.0]
+    if len(strong) == 1:
+        found = reader.get(connection, strong[0].id)
+        if found:
+            return found
+    raise NotFound(ref, [hit.id for hit in hits])
 
 
 @dataclass
@@ -157,33 +165,35 @@ def profile(
     ``as_of`` answers what was known on that day (the change log is rewound); ``at`` keeps only
     the memberships, parties and other dated links valid on that day.
     """
-    main = resolve(connection, ref)
-    incoming = reader.referrers(connection, main.id)
-    data_by_id: dict[str, dict[str, Any] | None] = {main.id: main.data}
+    main_id = _resolve_id(connection, ref, as_of)
+    incoming = reader.referrers(connection, main_id)
+    current = reader.get(connection, main_id)
+    data_by_id: dict[str, dict[str, Any] | None] = {main_id: current.data if current else None}
     data_by_id.update({r.id: r.data for r in incoming})
     if as_of is not None:
         cutoff = dt.datetime.combine(as_of, dt.time.max, tzinfo=dt.UTC)
-        removed = [(rid, old) for rid, old in reader.removed_after(connection, cutoff) if _mentions(old, main.id)]
-        data_by_id = history.as_known_at(connection, [*data_by_id, *(rid for rid, _ in removed)], cutoff)
-        if data_by_id.get(main.id) is None:
-            raise NotFound(f"{main.id} as of {as_of.isoformat()}", [])
-    record_data = data_by_id[main.id] or {}
+        removed = [rid for rid, old in reader.removed_after(connection, cutoff) if _mentions(old, main_id)]
+        data_by_id = history.as_known_at(connection, [*data_by_id, *removed], cutoff)
+    record_data = data_by_id.get(main_id)
+    if record_data is None:
+        when = f" as of {as_of.isoformat()}" if as_of else ""
+        raise NotFound(f"{main_id}{when}", [])
 
     kinds = {r.id: r.kind for r in incoming}
     sections: dict[str, list[ProfileItem]] = {}
     counterpart_ids: list[str] = []
     pending: list[tuple[str, str, str, dict[str, Any]]] = []
     for record_id, data in data_by_id.items():
-        if record_id == main.id or data is None:
+        if record_id == main_id or data is None:
             continue
         kind = kinds.get(record_id) or _kind_of(record_id)
-        for field_name in _fields_pointing_at(data, main.id):
+        for field_name in _fields_pointing_at(data, main_id):
             pending.append((record_id, kind, field_name, data))
             other_field = COUNTERPART.get((kind, field_name))
             if other_field and data.get(other_field):
                 counterpart_ids.append(data[other_field])
     names = {rid: r.name for rid, r in reader.get_many(connection, counterpart_ids).items()}
-    cited = reader.cited_sources(connection, [main.id, *(rid for rid, *_ in pending)])
+    cited = reader.cited_sources(connection, [main_id, *(rid for rid, *_ in pending)])
     for record_id, kind, field_name, data in pending:
         item = _item(record_id, kind, data, names, COUNTERPART.get((kind, field_name)), at)
         if item is None:
@@ -197,14 +207,24 @@ def profile(
     outgoing = _outgoing(connection, record_data)
     return Profile(
         record=record_data,
-        kind=main.kind,
-        name=str(record_data.get("name") or main.name),
+        kind=_kind_of(main_id),
+        name=_as_record(main_id, record_data).label(),
         references=outgoing,
         sections=sections,
-        sources=cited.get(main.id, []),
+        sources=cited.get(main_id, []) or record_data.get("sources", []),
         as_of=as_of.isoformat() if as_of else None,
         at=at.isoformat() if at else None,
     )
+
+
+def _resolve_id(connection: Connection, ref: str, as_of: dt.date | None) -> str:
+    """The id ``ref`` stands for; with ``as_of``, ids of records since removed count too."""
+    try:
+        return resolve(connection, ref).id
+    except NotFound:
+        if as_of is not None and reader.ever_known(connection, ref.strip()):
+            return ref.strip()
+        raise
 
 
 def _kind_of(record_id: str) -> str:

@@ -49,7 +49,10 @@ def timeline(
         family = [subject.id, *(r.id for r in reader.referrers(connection, subject.id, kind="actor", field="parent"))]
         ids = list(family)
         for member in family:
-            ids.extend(r.id for r in reader.referrers(connection, member))
+            for related in reader.referrers(connection, member):
+                ids.append(related.id)
+                if related.kind == "party":  # the instrument itself belongs on its parties' timelines
+                    ids.append(related.data["instrument"])
     chosen = tuple(kinds) or (ALL_KINDS if actor else DEFAULT_KINDS)
     rows = reader.listing(connection, kinds=chosen, start_from=start, start_to=end, ids=ids, limit=limit)
     names = _names_for_links(connection, rows)
@@ -74,7 +77,7 @@ def _title(row: StoredRecord, names: dict[str, str]) -> str:
     data = row.data
 
     def name(key: str) -> str:
-        value = data.get(key, "")
+        value = str(data.get(key, ""))
         return names.get(value, value)
 
     if row.kind == "membership":

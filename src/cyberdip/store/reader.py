@@ -206,6 +206,12 @@ def removed_after(connection: Connection, after: dt.datetime) -> list[tuple[str,
     return [(row.record_id, row.old) for row in rows if row.old]
 
 
+def ever_known(connection: Connection, record_id: str) -> bool:
+    """Whether the change log mentions this id (the record may have been removed since)."""
+    row = connection.execute(select(changes.c.id).where(changes.c.record_id == record_id).limit(1)).first()
+    return row is not None
+
+
 def last_load(connection: Connection) -> dict[str, Any] | None:
     row = connection.execute(select(loads).order_by(loads.c.id.desc()).limit(1)).mappings().first()
     return dict(row) if row else None

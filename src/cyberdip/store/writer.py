@@ -189,8 +189,8 @@ def _write_sources(connection: Connection, batch: Iterable[Record]) -> None:
             wanted.setdefault(source.id, {"id": source.id, **source.model_dump(mode="json")})
     known: dict[str, dict[str, Any]] = {}
     for chunk in _chunks(sorted(wanted)):
-        for row in connection.execute(select(sources).where(sources.c.id.in_(chunk))).mappings():
-            known[row["id"]] = dict(row)
+        for mapping in connection.execute(select(sources).where(sources.c.id.in_(chunk))).mappings():
+            known[mapping["id"]] = dict(mapping)
     fresh = [row for source_id, row in wanted.items() if source_id not in known]
     if fresh:
         connection.execute(insert(sources), fresh)
