@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from cyberdip.analysis.matching import fuzzy_matches, whole_word_matches
+from cyberdip.analysis.matching import fuzzy_matches, word_matches
 from cyberdip.model import Record, record_type_for
 from cyberdip.model.errors import NotFound
 from cyberdip.model.values import ID_PREFIXES, date_ceil, date_floor, normalise_name
@@ -88,8 +88,8 @@ def search(connection: Connection, text: str, *, limit: int = 20) -> list[Search
         offer(record_id, name, 90.0)
     if len(scored) < limit:
         candidates = reader.all_names(connection)
-        for match in whole_word_matches(norm, candidates):
-            offer(match.record_id, match.name, 85.0)
+        for match in word_matches(norm, candidates):
+            offer(match.record_id, match.name, match.score)
         for match in fuzzy_matches(norm, candidates, limit=limit):
             offer(match.record_id, match.name, min(match.score, 80.0))
     found = reader.get_many(connection, list(scored))
@@ -255,9 +255,12 @@ def _item(
 ) -> ProfileItem | None:
     record = _as_record(record_id, data)
     start, end = record.period()
+    lasting = kind in ("actor", "membership", "instrument")  # for events an end date is not an ending
     if at is not None and start and date_floor(start) > at:
         return None
-    current = not end or (date_ceil(end) >= (at or dt.date.today()))
+    if at is not None and lasting and end and date_ceil(end) < at:
+        return None
+    current = not (lasting and end) or date_ceil(end) >= (at or dt.date.today())
     other = None
     name = record.label()
     if other_field:
