@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from collections.abc import Iterator
 from typing import Annotated, Any
@@ -26,14 +25,6 @@ def connection(request: Request) -> Iterator[Connection]:
 Conn = Annotated[Connection, Depends(connection)]
 
 
-def plain(value: Any) -> Any:
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return dataclasses.asdict(value)
-    if isinstance(value, list):
-        return [plain(v) for v in value]
-    return value
-
-
 def parse_date(value: str | None, name: str) -> dt.date | None:
     if value is None:
         return None
@@ -45,8 +36,8 @@ def parse_date(value: str | None, name: str) -> dt.date | None:
 
 @router.get("/search", summary="Find records by name, alias, acronym, symbol or id")
 def search(conn: Conn, q: Annotated[str, Query(min_length=1, max_length=200)],
-           limit: Annotated[int, Query(ge=1, le=500)] = 20) -> list[dict[str, Any]]:
-    return plain(catalogue.search(conn, q, limit=limit))  # type: ignore[no-any-return]
+           limit: Annotated[int, Query(ge=1, le=500)] = 20) -> list[catalogue.SearchHit]:
+    return catalogue.search(conn, q, limit=limit)
 
 
 @router.get("/records/{ref:path}/history", summary="The change log of one record")
@@ -60,9 +51,8 @@ def record(
     ref: str,
     as_of: Annotated[str | None, Query(description="what was known on this date (YYYY-MM-DD)")] = None,
     at: Annotated[str | None, Query(description="keep links valid on this date (YYYY-MM-DD)")] = None,
-) -> dict[str, Any]:
-    profile = catalogue.profile(conn, ref, as_of=parse_date(as_of, "as_of"), at=parse_date(at, "at"))
-    return plain(profile)  # type: ignore[no-any-return]
+) -> catalogue.Profile:
+    return catalogue.profile(conn, ref, as_of=parse_date(as_of, "as_of"), at=parse_date(at, "at"))
 
 
 @router.get("/actors", summary="States, agencies, organisations, initiatives...")
@@ -94,9 +84,8 @@ def timeline(
     end: Annotated[str | None, Query(alias="to")] = None,
     kind: Annotated[list[str] | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=100000)] = 200,
-) -> list[dict[str, Any]]:
-    entries = timeline_service.timeline(conn, actor=actor, start=start, end=end, kinds=kind or (), limit=limit)
-    return plain(entries)  # type: ignore[no-any-return]
+) -> list[timeline_service.Entry]:
+    return timeline_service.timeline(conn, actor=actor, start=start, end=end, kinds=kind or (), limit=limit)
 
 
 @router.get("/stats", summary="What the knowledge base holds")

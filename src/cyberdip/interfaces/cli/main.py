@@ -6,7 +6,6 @@ Every query command takes ``--json`` and then prints only JSON on stdout (errors
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import json
 import sys
@@ -16,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from pydantic_core import to_jsonable_python
 from rich.console import Console
 from rich.table import Table
 
@@ -71,17 +71,7 @@ def _fail(message: str, as_json: bool, code: int = 1, **extra: Any) -> None:
 
 
 def _print_json(value: Any) -> None:
-    print(json.dumps(_plain(value), ensure_ascii=False, indent=2, default=str))
-
-
-def _plain(value: Any) -> Any:
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    return value
+    print(json.dumps(to_jsonable_python(value), ensure_ascii=False, indent=2))
 
 
 def _date(value: str | None, option: str) -> dt.date | None:
