@@ -188,7 +188,7 @@ class Actor(Record):
     iso2: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
     iso3: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
     cow: int | None = Field(default=None, ge=1, le=999)
-    un_status: Literal["member", "observer"] | None = None
+    un_status: Literal["member", "observer", "former_member"] | None = None
     founded: PartialDate | None = None
     dissolved: PartialDate | None = None
     replaces: RecordId | None = None
