@@ -22,6 +22,8 @@ from cyberdip.services.settings import Settings
 from cyberdip.services.workbench import Workbench
 from cyberdip.sources import curated
 
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = Path(os.environ.get("CYBERDIP_SHARED_DATA") or ROOT.parent / "shared" / "data")
 PG_URL = os.environ.get("CYBERDIP_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
@@ -45,6 +47,17 @@ def _require_postgres() -> None:
         if IN_CI:
             pytest.fail(reason + " (CI=true: the PostgreSQL tests must run)")
         pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """The real public datasets (``CYBERDIP_SHARED_DATA``, default ``../shared/data``)."""
+    if not SHARED_DATA.is_dir():
+        reason = f"shared datasets not found at {SHARED_DATA} (set CYBERDIP_SHARED_DATA)"
+        if IN_CI:
+            pytest.fail(reason + " (CI=true: tests on real data must run)")
+        pytest.skip(reason)
+    return SHARED_DATA
 
 
 @pytest.fixture(scope="session", autouse=True)
