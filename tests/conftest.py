@@ -116,3 +116,25 @@ def loaded(loaded_url: str) -> Iterator[Workbench]:
     bench = Workbench.open(Settings(database_url=loaded_url))
     yield bench
     bench.close()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgres"])
+def voted_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, shared_data: Path
+) -> Iterator[str]:
+    """A database with the curated dataset and the full `unvotes` history imported."""
+    from cyberdip.services import votes
+
+    for url in _new_database(request.param, tmp_path_factory.mktemp("voted")):
+        bench = Workbench.open(Settings(database_url=url))
+        loading.init_database(bench)
+        votes.import_unga(bench, shared_data / "un-votes")
+        bench.close()
+        yield url
+
+
+@pytest.fixture
+def voted(voted_url: str) -> Iterator[Workbench]:
+    bench = Workbench.open(Settings(database_url=voted_url))
+    yield bench
+    bench.close()

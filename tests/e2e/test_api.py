@@ -81,7 +81,7 @@ def test_openapi_docs_are_served_without_a_cdn(client: TestClient) -> None:
 def test_home_page_says_what_the_workbench_holds(client: TestClient) -> None:
     page = client.get("/")
     assert page.status_code == 200
-    assert "What the workbench holds" in page.text and "state 199" in page.text
+    assert "What the workbench holds" in page.text and "state 200" in page.text
     assert "/api/stats" in page.text
 
 

@@ -147,7 +147,7 @@ def test_stats_json(loaded_url: str) -> None:
     code, out = cli(loaded_url, "stats", "--json")
     assert code == 0
     stats = json.loads(out)
-    assert stats["by_subkind"]["actor"]["state"] == 199  # 193 members, 2 observers, 4 former members
+    assert stats["by_subkind"]["actor"]["state"] == 200  # 193 members, 2 observers, 5 former holders of a seat
     assert stats["sources"] > 100
 
 

@@ -46,40 +46,35 @@ class Alignment:
 
 def alignment(votes: VoteMatrix) -> Alignment:
     """All five measures for every pair of states in ``votes``."""
-    y = (votes.codes == YES).astype(np.float64)
-    a = (votes.codes == ABSTAIN).astype(np.float64)
-    n = (votes.codes == NO).astype(np.float64)
-    present = y + a + n
-    categories = (y, a, n)
-    positions = (1.0, 0.5, 0.0)
-
+    yes, abstain, no = ((votes.codes == code).astype(np.float64) for code in (YES, ABSTAIN, NO))
+    present = yes + abstain + no
+    # six products give every count needed: pairs of votes at distance 1 (yes/no) and ½
+    # (yes/abstain, abstain/no), and how often i voted each way on the roll calls it shares with j
     joint = present @ present.T
-    # counts[k][l][i, j]: roll calls where i voted k and j voted l
-    counts = [[ck @ cl.T for cl in categories] for ck in categories]
-    distance_abs = np.zeros_like(joint)
-    distance_sq = np.zeros_like(joint)
-    for k, pk in enumerate(positions):
-        for l_, pl in enumerate(positions):
-            distance_abs += counts[k][l_] * abs(pk - pl)
-            distance_sq += counts[k][l_] * (pk - pl) ** 2
+    yes_no, yes_abstain, abstain_no = yes @ no.T, yes @ abstain.T, abstain @ no.T
+    own_yes, own_abstain = yes @ present.T, abstain @ present.T
+    own_no = joint - own_yes - own_abstain
+    far = yes_no + yes_no.T
+    near = yes_abstain + yes_abstain.T + abstain_no + abstain_no.T
+    distance_abs = far + 0.5 * near
+    distance_sq = far + 0.25 * near
+    positions = (1.0, 0.5, 0.0)
 
     with np.errstate(invalid="ignore", divide="ignore"):
         observed = distance_abs / joint
         agreement = 1.0 - observed
         s_abs = 1.0 - 2.0 * observed
         s_sq = 1.0 - 2.0 * distance_sq / joint
-        # marginal distributions over the joint roll calls: own[k][i, j] = share of i's votes that were k
-        own = [ck @ present.T / joint for ck in categories]
-        other = [present @ ck.T / joint for ck in categories]
+        # each state's vote distribution over the roll calls it shares with the other
+        own = [own_yes / joint, own_abstain / joint, own_no / joint]
+        other = [share.T for share in own]
         expected_kappa = np.zeros_like(joint)
         expected_pi = np.zeros_like(joint)
         for k, pk in enumerate(positions):
             for l_, pl in enumerate(positions):
                 d = abs(pk - pl)
                 expected_kappa += own[k] * other[l_] * d
-                pooled_k = (own[k] + other[k]) / 2.0
-                pooled_l = (own[l_] + other[l_]) / 2.0
-                expected_pi += pooled_k * pooled_l * d
+                expected_pi += (own[k] + other[k]) / 2.0 * (own[l_] + other[l_]) / 2.0 * d
         kappa = np.where(expected_kappa > 0, 1.0 - observed / expected_kappa, np.nan)
         pi = np.where(expected_pi > 0, 1.0 - observed / expected_pi, np.nan)
 

@@ -512,6 +512,7 @@ class RollCall(Record):
     paragraph: bool = False
     instrument: RecordId | None = None
     matters: list[RecordId] = []
+    dataset_issues: list[str] = Field(default=[], description="the source dataset's own issue labels")
 
     def label(self) -> str:
         return f"{self.symbol or self.id}: {self.title}"

@@ -18,12 +18,15 @@ from __future__ import annotations
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Column,
     DateTime,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
+    SmallInteger,
     String,
     Table,
     Text,
@@ -119,4 +122,43 @@ changes = Table(
     Column("at", DateTime(timezone=True), nullable=False),
     Index("ix_changes_record_at", "record_id", "at"),
     Index("ix_changes_at", "at"),
+)
+
+# --------------------------------------------------------------------------------------------
+# Roll-call votes: hundreds of thousands of rows, so narrow tables rather than JSON records.
+# Each roll call is also a sourced record (kind "rollcall") in `records`; this table projects
+# the fields vote queries filter on.
+
+rollcalls = Table(
+    "rollcalls",
+    metadata,
+    Column("id", String(300), ForeignKey("records.id", ondelete="CASCADE"), primary_key=True),
+    Column("body", String(300), nullable=False),
+    Column("session", Integer, index=True),
+    Column("date", String(10), nullable=False, index=True),
+    Column("symbol", String(100), index=True),
+    Column("important", Boolean),
+    Column("amendment", Boolean, nullable=False, default=False),
+    Column("paragraph", Boolean, nullable=False, default=False),
+    Column("codes", LargeBinary, nullable=False,
+           doc="every state's vote as one byte per vote_states position (0 = no row): the whole "
+               "history loads into a numpy matrix in milliseconds"),
+)
+
+#: the column order of `rollcalls.codes`: positions are assigned once and never change
+vote_states = Table(
+    "vote_states",
+    metadata,
+    Column("position", Integer, primary_key=True, autoincrement=False),
+    Column("state_id", String(300), ForeignKey("records.id"), nullable=False, unique=True),
+)
+
+#: vote codes as Voeten's data has them: 1 yes, 2 abstain, 3 no, 8 absent, 9 not a member
+votes = Table(
+    "votes",
+    metadata,
+    Column("rollcall_id", String(300), ForeignKey("rollcalls.id", ondelete="CASCADE"), primary_key=True),
+    Column("state_id", String(300), ForeignKey("records.id"), primary_key=True),
+    Column("vote", SmallInteger, nullable=False),
+    Index("ix_votes_state", "state_id"),
 )

@@ -23,6 +23,7 @@ from cyberdip.store.schema import changes, citations, links, loads, names, recor
 
 USER_ORIGIN = "user"
 _CHUNK = 500
+_NORM_LENGTH = 300  # names.norm is String(300): long titles are matched on their opening words
 
 
 @dataclass
@@ -228,7 +229,7 @@ def _replace_index(connection: Connection, written: list[Record]) -> None:
     name_rows: dict[tuple[str, str], dict[str, str]] = {}
     for r in written:
         for label in r.names():
-            norm = normalise_name(label)
+            norm = normalise_name(label)[:_NORM_LENGTH]
             if norm:
                 name_rows.setdefault((r.id, norm), {"record_id": r.id, "norm": norm, "name": label})
     citation_rows = [

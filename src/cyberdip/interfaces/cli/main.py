@@ -20,7 +20,7 @@ from rich.console import Console
 from rich.table import Table
 
 from cyberdip.model.errors import DataError, NotFound
-from cyberdip.services import catalogue, export, loading
+from cyberdip.services import catalogue, export, loading, votes
 from cyberdip.services import timeline as timeline_service
 from cyberdip.services.settings import Settings
 from cyberdip.services.workbench import NotInitialised, Workbench
@@ -120,6 +120,45 @@ def import_records(
             counts = summary.counts()
             console.print(f"Imported {path}: {counts['added']} added, {counts['changed']} changed, "
                           f"{counts['unchanged']} unchanged")
+
+
+@import_app.command("unga")
+def import_unga(
+    path: Path = typer.Argument(..., help="unvotes tables (folder or un_votes.csv[.gz]), Voeten's table, or the "
+                                "UN Digital Library CSV; the format is detected."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Import UN General Assembly roll-call votes."""
+    with _workbench(as_json) as workbench:
+        summary = votes.import_unga(workbench, path)
+    if as_json:
+        _print_json(summary)
+        return
+    console.print(f"Imported {summary.rollcalls} roll calls and {summary.votes} votes ({summary.format} format)"
+                  + (f"; {summary.merged_with_existing} matched roll calls already stored" if
+                     summary.merged_with_existing else ""))
+    for matter, count in summary.tagged.items():
+        console.print(f"  {count} roll calls tagged {matter}")
+
+
+fetch_app = typer.Typer(help="Download public datasets and import them.", no_args_is_help=True)
+app.add_typer(fetch_app, name="fetch")
+
+
+@fetch_app.command("unga")
+def fetch_unga(
+    url: str = typer.Option(votes.UNDL_URL, help="Address of the UN Digital Library voting CSV (it changes with "
+                            "each update; see https://digitallibrary.un.org/record/4060887)."),
+    folder: Path = typer.Option(Path("."), help="Where to save the downloaded file."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Download the UN Digital Library's General Assembly voting file and import it."""
+    with _workbench(as_json) as workbench:
+        saved, summary = votes.fetch_unga(workbench, url, folder)
+    if as_json:
+        _print_json({"file": str(saved), **to_jsonable_python(summary)})
+    else:
+        console.print(f"Saved {saved}; imported {summary.rollcalls} roll calls and {summary.votes} votes")
 
 
 @app.command()

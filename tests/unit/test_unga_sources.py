@@ -1,0 +1,134 @@
+"""UN vote importers on small files: formats told apart, codes mapped, bad rows named."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import pytest
+
+from cyberdip.analysis.tagging import MatterRule, tag
+from cyberdip.model.errors import DataError
+from cyberdip.sources import unga
+
+LOOKUP = unga.StateLookup(
+    by_iso2={"US": "state:USA", "GB": "state:GBR", "RU": "state:RUS", "DE": "state:DEU"},
+    by_iso3={"USA": "state:USA", "GBR": "state:GBR", "RUS": "state:RUS", "DEU": "state:DEU"},
+    by_cow={2: "state:USA", 200: "state:GBR", 365: "state:RUS", 255: "state:DEU"},
+    by_name={"united states": "state:USA"},
+)
+RULES = [MatterRule.of("matter:un-cyber-process",
+                       ["information and telecommunications in the context of international security"])]
+
+
+def tagger(symbol: str, text: str) -> list[str]:
+    return tag(symbol, text, RULES)
+
+
+def write(path: Path, text: str, gz: bool = False) -> Path:
+    if gz:
+        with gzip.open(path, "wt", encoding="utf-8") as handle:
+            handle.write(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+    return path
+
+
+def unvotes_folder(tmp_path: Path, votes: str) -> Path:
+    write(tmp_path / "un_roll_calls.csv.gz", "rcid,session,importantvote,date,unres,amend,para,short,descr\n"
+          "6073,73,0,2018-12-05,R/73/27,0,0,Developments in the field of information and telecommunications "
+          "in the context of international security,Adopted\n"
+          "6074,73,1,2018-12-05,R/73/28,1,0,Something else,An amendment\n", gz=True)
+    write(tmp_path / "un_roll_call_issues.csv", "rcid,short_name,issue\n6073,ec,Economic development\n")
+    return write(tmp_path / "un_votes.csv.gz", votes, gz=True)
+
+
+def test_unvotes_tables_are_read_tagged_and_normalised(tmp_path: Path) -> None:
+    unvotes_folder(tmp_path, "rcid,country,country_code,vote\n6073,United States,US,no\n6073,Russia,RU,yes\n"
+                   "6074,United Kingdom,GB,abstain\n6074,Federal Republic of Germany,,yes\n")
+    assert unga.detect_format(tmp_path) == "unvotes"
+    data = unga.read_votes(tmp_path, LOOKUP, tagger)
+    first, second = data.rollcalls
+    assert first.symbol == "A/RES/73/27" and first.matters == ["matter:un-cyber-process"]
+    assert first.dataset_issues == ["Economic development"]  # the dataset's own label is kept, not trusted
+    assert second.amendment and second.important and second.matters == []
+    assert sorted(data.votes) == [("rollcall:unga-6073", "state:RUS", unga.YES), ("rollcall:unga-6073", "state:USA",
+                                  unga.NO), ("rollcall:unga-6074", "state:DEU", unga.YES),
+                                  ("rollcall:unga-6074", "state:GBR", unga.ABSTAIN)]
+    assert first.sources[0].locator == "rcid 6073"
+
+
+def test_unvotes_bad_rows_are_named_and_nothing_is_returned(tmp_path: Path) -> None:
+    unvotes_folder(tmp_path, "rcid,country,country_code,vote\n6073,United States,US,maybe\n"
+                   "9999,United States,US,yes\n6073,Atlantis,AX,yes\n")
+    with pytest.raises(DataError) as caught:
+        unga.read_votes(tmp_path, LOOKUP, tagger)
+    problems = [str(p) for p in caught.value.problems]
+    assert any(p.startswith("un_votes.csv.gz:2") and "unknown vote 'maybe'" in p for p in problems)
+    assert any(p.startswith("un_votes.csv.gz:3") and "9999" in p for p in problems)
+    assert any("Atlantis (AX)" in p and "matches no state" in p for p in problems)
+
+
+def test_voeten_keeps_absent_and_non_member_apart_from_abstain(tmp_path: Path) -> None:
+    path = write(tmp_path / "voeten.csv", "rcid,session,vote,ccode,member,importantvote,date,unres,year\n"
+                 "3,1,1,2,1,0,1/1/1946,R/1/66,1946\n3,1,2,200,1,0,1/1/1946,R/1/66,1946\n"
+                 "3,1,8,365,1,0,1/1/1946,R/1/66,1946\n3,1,9,255,,0,1/1/1946,R/1/66,1946\n"
+                 "3,1,9,817,,0,1/1/1946,R/1/66,1946\n4592,59,1,2,1,0,,,2004\n")
+    assert unga.detect_format(path) == "voeten"
+    data = unga.read_votes(path, LOOKUP, tagger)
+    codes = {state: code for _, state, code in data.votes if _ == "rollcall:unga-3"}
+    assert codes == {"state:USA": unga.YES, "state:GBR": unga.ABSTAIN, "state:RUS": unga.ABSENT,
+                     "state:DEU": unga.NON_MEMBER}  # COW 817 was never a member: its row is not a vote
+    undated = next(c for c in data.rollcalls if c.id == "rollcall:unga-4592")
+    assert undated.date == "2004" and undated.symbol is None
+
+
+def test_voeten_unknown_state_with_a_real_vote_is_an_error(tmp_path: Path) -> None:
+    path = write(tmp_path / "voeten.csv", "rcid,session,vote,ccode,member,importantvote,date,unres,year\n"
+                 "3,1,1,999,1,0,1/1/1946,R/1/66,1946\n3,1,7,2,1,0,1/1/1946,R/1/66,1946\n")
+    with pytest.raises(DataError) as caught:
+        unga.read_votes(path, LOOKUP, tagger)
+    problems = [str(p) for p in caught.value.problems]
+    assert any("voeten.csv:3" in p and "unknown vote code 7" in p for p in problems)
+    assert any("COW 999" in p for p in problems)
+
+
+def test_un_digital_library_export(tmp_path: Path) -> None:
+    path = write(tmp_path / "ga_voting.csv", "undl_id,ms_code,ms_name,ms_vote,date,session,resolution,title\n"
+                 "1655150,USA,UNITED STATES,N,2018-12-05,73,A/RES/73/27,Developments in the field of information "
+                 "and telecommunications in the context of international security\n"
+                 "1655150,RUS,RUSSIAN FEDERATION,Y,2018-12-05,73,A/RES/73/27,x\n"
+                 "1655150,GBR,UNITED KINGDOM,,2018-12-05,73,A/RES/73/27,x\n")
+    assert unga.detect_format(path) == "undl"
+    data = unga.read_votes(path, LOOKUP, tagger)
+    [call] = data.rollcalls
+    assert call.id == "rollcall:undl-1655150" and call.session == 73 and call.matters == ["matter:un-cyber-process"]
+    assert sorted(data.votes) == [("rollcall:undl-1655150", "state:GBR", unga.ABSENT),
+                                  ("rollcall:undl-1655150", "state:RUS", unga.YES),
+                                  ("rollcall:undl-1655150", "state:USA", unga.NO)]
+
+
+def test_un_digital_library_bad_vote_is_named(tmp_path: Path) -> None:
+    path = write(tmp_path / "ga_voting.csv", "undl_id,ms_code,ms_name,ms_vote,date,resolution\n"
+                 "1,USA,UNITED STATES,Q,2018-12-05,A/RES/73/27\n")
+    with pytest.raises(DataError, match=r"ga_voting.csv:2: bad row: unknown vote 'Q'"):
+        unga.read_votes(path, LOOKUP, tagger)
+
+
+def test_an_unknown_file_names_its_columns(tmp_path: Path) -> None:
+    path = write(tmp_path / "other.csv", "a,b,c\n1,2,3\n")
+    with pytest.raises(DataError, match=r"other.csv: not a UN vote file.*found a, b, c"):
+        unga.detect_format(path)
+
+
+def test_yugoslavia_seat_passes_to_serbia_in_november_2000() -> None:
+    assert LOOKUP.resolve(iso2="YU", date="1991-12-01") == "state:YUG"
+    assert LOOKUP.resolve(iso2="YU", date="2001-12-01") == "state:SRB"
+    assert LOOKUP.resolve(cow=260, date="1980-01-01") == "state:DEU"
+    assert LOOKUP.resolve(name="Yemen Arab Republic") == "state:YEM"
+
+
+def test_symbols_are_normalised() -> None:
+    assert unga.normalise_symbol("R/73/27") == "A/RES/73/27"
+    assert unga.normalise_symbol("A/RES/ES-10/19") == "A/RES/ES-10/19"
+    assert unga.normalise_symbol("R/1/66") == "A/RES/1/66"
