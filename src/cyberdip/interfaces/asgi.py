@@ -13,7 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from cyberdip import __version__
 from cyberdip.interfaces.api.routes import router as api_router
 from cyberdip.interfaces.web.pages import router as web_router
-from cyberdip.model.errors import NotFound
+from cyberdip.model.errors import DataError, NotFound
 from cyberdip.services.workbench import NotInitialised, Workbench
 
 STATIC = Path(__file__).parent / "web" / "static"
@@ -53,6 +53,10 @@ def create_app(workbench: Workbench) -> FastAPI:
     @app.exception_handler(NotInitialised)
     def not_initialised(request: Request, exc: NotInitialised) -> JSONResponse:
         return JSONResponse({"error": str(exc)}, status_code=503)
+
+    @app.exception_handler(DataError)
+    def bad_data(request: Request, exc: DataError) -> JSONResponse:
+        return JSONResponse({"error": str(exc), "problems": [str(p) for p in exc.problems]}, status_code=400)
 
     @app.exception_handler(ValueError)
     def bad_value(request: Request, exc: ValueError) -> JSONResponse:

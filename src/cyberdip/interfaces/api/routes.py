@@ -9,8 +9,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from sqlalchemy import Connection
 
-from cyberdip.services import catalogue
+from cyberdip.services import catalogue, likeminded
 from cyberdip.services import timeline as timeline_service
+from cyberdip.services.votes import Selection
 from cyberdip.services.workbench import Workbench
 
 router = APIRouter()
@@ -91,3 +92,58 @@ def timeline(
 @router.get("/stats", summary="What the knowledge base holds")
 def stats(conn: Conn) -> dict[str, Any]:
     return catalogue.statistics(conn)
+
+
+# ------------------------------------------------------------------------------------------------
+# Like-minded analytics
+
+
+def selection(
+    matter: Annotated[str | None, Query(description="matter id or name; sub-matters included")] = None,
+    session: Annotated[list[int] | None, Query(description="General Assembly session(s)")] = None,
+    start: Annotated[str | None, Query(alias="from", description="from this date")] = None,
+    end: Annotated[str | None, Query(alias="to", description="up to this date")] = None,
+) -> Selection:
+    return Selection(matter=matter, sessions=tuple(session or ()), start=start, end=end)
+
+
+Chosen = Annotated[Selection, Depends(selection)]
+
+
+@router.get("/align", summary="Voting alignment between states (agreement, S, π, κ)")
+def align(conn: Conn, chosen: Chosen,
+          state: Annotated[list[str], Query(min_length=2, description="two or more states")]) -> dict[str, Any]:
+    result = likeminded.align(conn, state, chosen)
+    return {"selection": result.selection, "rollcalls": result.rollcalls, "pairs": result.pairs}
+
+
+@router.get("/blocs", summary="Voting blocs by community detection on the κ network, with stability")
+def blocs(conn: Conn, chosen: Chosen, measure: str = "kappa",
+          seeds: Annotated[int, Query(ge=1, le=200)] = 20,
+          resolution: Annotated[float, Query(ge=0.1, le=10)] = 1.0) -> dict[str, Any]:
+    result = likeminded.blocs(conn, chosen, measure=measure, seeds=seeds, resolution=resolution)
+    return {"selection": result.selection, "measure": result.measure, "rollcalls": result.rollcalls,
+            "modularity": result.modularity, "modularity_mean": result.modularity_mean,
+            "modularity_spread": result.modularity_spread, "blocs": result.blocs}
+
+
+@router.get("/ideal-points", summary="Ideal points per General Assembly session (ordinal IRT)")
+def ideal_points(conn: Conn, chosen: Chosen,
+                 state: Annotated[list[str] | None, Query(description="only these states")] = None,
+                 anchor: str = "state:USA") -> list[dict[str, Any]]:
+    result = likeminded.ideal_points(conn, chosen, anchor=anchor)
+    shown = {catalogue.resolve(conn, s).id for s in state or []}
+    return [{"session": s.session, "state": st, "name": result.names.get(st, st), "ideal_point": x}
+            for s in result.sessions for st, x in s.points.items() if not shown or st in shown]
+
+
+@router.get("/partners/{state}", summary="States ranked by cyber like-mindedness, with evidence")
+def partners(conn: Conn, state: str, matter: str | None = None, as_of: str | None = None,
+             limit: Annotated[int, Query(ge=1, le=200)] = 20) -> likeminded.PartnerReport:
+    return likeminded.partners(conn, state, matter=matter, as_of=parse_date(as_of, "as_of"), limit=limit)
+
+
+@router.get("/coalition", summary="Predicted General Assembly vote and the fewest states to turn it")
+def coalition(conn: Conn, resolution: str | None = None, matter: str | None = None,
+              important: bool | None = None) -> likeminded.CoalitionResult:
+    return likeminded.coalition(conn, resolution=resolution, matter=matter, important=important)

@@ -19,8 +19,9 @@ from pydantic_core import to_jsonable_python
 from rich.console import Console
 from rich.table import Table
 
+from cyberdip.interfaces import charts
 from cyberdip.model.errors import DataError, NotFound
-from cyberdip.services import catalogue, export, loading, votes
+from cyberdip.services import catalogue, export, likeminded, loading, votes
 from cyberdip.services import timeline as timeline_service
 from cyberdip.services.settings import Settings
 from cyberdip.services.workbench import NotInitialised, Workbench
@@ -267,6 +268,177 @@ def stats(as_json: bool = JsonOption) -> None:
             table.add_row(kind, subkind, str(count))
     console.print(table)
     console.print(f"{sum(result['records'].values())} records citing {result['sources']} sources")
+
+
+# ------------------------------------------------------------------------------------------------
+# Like-minded analytics
+
+MatterOption = typer.Option(None, "--matter", help="Only roll calls on this matter (id or name), sub-matters included.")
+SessionOption = typer.Option([], "--session", help="General Assembly session(s) (repeatable).")
+FromOption = typer.Option(None, "--from", help="From this date (2015, 2015-09 or 2015-09-25).")
+ToOption = typer.Option(None, "--to", help="Up to this date (inclusive).")
+ChartOption = typer.Option(None, "--chart", help="Also write a chart to this .png or .svg file.")
+
+
+def _selection(matter: str | None, sessions: list[int], start: str | None, end: str | None) -> votes.Selection:
+    return votes.Selection(matter=matter, sessions=tuple(sessions), start=start, end=end)
+
+
+def _chart_written(path: Path | None) -> None:
+    if path:
+        errors.print(f"Wrote {path}")
+
+
+@app.command()
+def align(
+    states: list[str] = typer.Argument(..., help="Two or more states (ids or names)."),
+    matter: str | None = MatterOption,
+    session: list[int] = SessionOption,
+    start: str | None = FromOption,
+    end: str | None = ToOption,
+    chart: Path | None = ChartOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """Voting alignment between states: agreement, Signorino–Ritter S, Scott's π, Cohen's κ."""
+    with _workbench(as_json) as workbench, workbench.reading() as connection:
+        result = likeminded.align(connection, states, _selection(matter, session, start, end))
+    if chart:
+        charts.alignment_heatmap(result, chart)
+    if as_json:
+        _print_json({"selection": result.selection, "rollcalls": result.rollcalls, "pairs": result.pairs})
+        return
+    table = Table("state", "state", "joint votes", "agreement", "S abs", "S sq", "π", "κ",
+                  title=f"{result.selection}: {result.rollcalls} roll calls")
+    for pair in result.pairs:
+        table.add_row(pair.a_name, pair.b_name, str(pair.joint_votes),
+                      *(_number(getattr(pair, m)) for m in ("agreement", "s_abs", "s_sq", "pi", "kappa")))
+    console.print(table)
+    _chart_written(chart)
+
+
+def _number(value: float | None) -> str:
+    return "—" if value is None else f"{value:.3f}"
+
+
+@app.command()
+def blocs(
+    matter: str | None = MatterOption,
+    session: list[int] = SessionOption,
+    start: str | None = FromOption,
+    end: str | None = ToOption,
+    measure: str = typer.Option("kappa", help="Similarity the network is weighted by (kappa, pi, agreement...)."),
+    seeds: int = typer.Option(20, min=1, max=500, help="Louvain runs, one per seed."),
+    resolution: float = typer.Option(1.0, min=0.1, max=10.0, help="Louvain resolution (higher: smaller blocs)."),
+    chart: Path | None = ChartOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """Voting blocs: community detection on the chance-corrected agreement network, with stability."""
+    with _workbench(as_json) as workbench, workbench.reading() as connection:
+        result = likeminded.blocs(connection, _selection(matter, session, start, end), measure=measure, seeds=seeds,
+                                  resolution=resolution)
+    if chart:
+        charts.blocs_chart(result, chart)
+    if as_json:
+        _print_json({k: v for k, v in to_jsonable_python(result).items() if k not in ("report", "names")})
+        return
+    console.print(f"{result.selection}: {result.rollcalls} roll calls; {len(result.blocs)} blocs by {result.measure}; "
+                  f"modularity {result.modularity:.3f} (runs: mean {result.modularity_mean:.3f}, "
+                  f"spread {result.modularity_spread:.3f})")
+    for bloc in result.blocs:
+        members = ", ".join(m["name"] for m in bloc["members"])
+        console.print(f"[bold]{bloc['name']}[/] — {bloc['size']} states, cohesion {bloc['cohesion']:.2f}\n  {members}",
+                      highlight=False)
+    _chart_written(chart)
+
+
+@app.command("ideal-points")
+def ideal_points_command(
+    session: list[int] = SessionOption,
+    start: str | None = FromOption,
+    end: str | None = ToOption,
+    state: list[str] = typer.Option([], "--state", help="Only show these states (repeatable)."),
+    anchor: str = typer.Option("state:USA", help="State whose ideal point is positive."),
+    chart: Path | None = ChartOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """One-dimensional ideal points per General Assembly session (ordinal IRT)."""
+    with _workbench(as_json) as workbench, workbench.reading() as connection:
+        result = likeminded.ideal_points(connection, _selection(None, session, start, end), anchor=anchor)
+        shown = [catalogue.resolve(connection, s).id for s in state]
+    if chart:
+        charts.ideal_points_chart(result, shown or [result.anchor], chart)
+    rows = [
+        {"session": s.session, "state": st, "name": result.names.get(st, st), "ideal_point": round(x, 4)}
+        for s in result.sessions for st, x in sorted(s.points.items(), key=lambda kv: -kv[1])
+        if not shown or st in shown
+    ]
+    if as_json:
+        _print_json(rows)
+        return
+    table = Table("session", "state", "ideal point")
+    for row in rows:
+        table.add_row(str(row["session"]), f"{row['name']} ({row['state']})", f"{row['ideal_point']:+.3f}")
+    console.print(table)
+    _chart_written(chart)
+
+
+@app.command()
+def partners(
+    state: str = typer.Argument(..., help="The state looking for partners (id or name)."),
+    matter: str | None = MatterOption,
+    as_of: str | None = typer.Option(None, "--as-of", help="Use only what held on this date (YYYY-MM-DD)."),
+    limit: int = typer.Option(15, min=1, max=200),
+    as_json: bool = JsonOption,
+) -> None:
+    """States ranked by cyber like-mindedness, with the evidence for each."""
+    with _workbench(as_json) as workbench, workbench.reading() as connection:
+        report = likeminded.partners(connection, state, matter=matter, as_of=_date(as_of, "--as-of"), limit=limit)
+    if as_json:
+        _print_json(report)
+        return
+    weights = ", ".join(f"{k} {v:+.1f}" for k, v in report.weights.items())
+    console.print(f"Partners of [bold]{report.name}[/] as of {report.as_of}"
+                  + (f" on {report.matter}" if report.matter else "") + f" — weights: {weights}; votes: "
+                  f"{report.vote_selection}", highlight=False)
+    table = Table("rank", "state", "score", "votes", "affiliations", "agreements", "incidents")
+    for rank, partner in enumerate(report.partners, 1):
+        c = partner.components
+        table.add_row(str(rank), partner.name, f"{partner.score:.3f}", c["votes"].summary, c["affiliations"].summary,
+                      c["agreements"].summary + "".join(f"\n{e.name}" for e in c["agreements"].evidence[:2]),
+                      c["incidents"].summary)
+    console.print(table)
+
+
+@app.command()
+def coalition(
+    resolution: str | None = typer.Option(None, "--resolution", help="Reference resolution, e.g. A/RES/74/247."),
+    matter: str | None = MatterOption,
+    important: bool | None = typer.Option(None, "--important/--simple",
+                                          help="Two-thirds rule / simple majority (default: the vote's own flag)."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Predict a General Assembly vote and list the fewest states whose change would turn it."""
+    with _workbench(as_json) as workbench, workbench.reading() as connection:
+        result = likeminded.coalition(connection, resolution=resolution, matter=matter, important=important)
+    if as_json:
+        _print_json(result)
+        return
+    console.print(f"[bold]{result.symbol or result.reference}[/] {result.title} (session {result.session})",
+                  highlight=False)
+    console.print(f"Rule: {result.rule}")
+    if result.actual:
+        console.print(f"Recorded: {result.actual['yes']} yes, {result.actual['no']} no, {result.actual['abstain']} "
+                      f"abstain — {'adopted' if result.actual_adopted else 'not adopted'}")
+    p = result.predicted
+    console.print(f"Predicted: {p['yes']} yes, {p['no']} no, {p['abstain']} abstain — "
+                  f"{'adopted' if result.adopted else 'not adopted'} (expected yes {result.expected['yes']:.1f}, "
+                  f"no {result.expected['no']:.1f})")
+    console.print(f"Fewest changes that would {'defeat' if result.adopted else 'carry'} it: {result.changes_needed}")
+    table = Table("state", "now", "→", "probability", "ideal point", "past votes on the matter")
+    for move in result.swing:
+        table.add_row(move.name, move.current, move.target, f"{move.probability:.2f}",
+                      "" if move.ideal_point is None else f"{move.ideal_point:+.2f}", "; ".join(move.history[-3:]))
+    console.print(table)
 
 
 @app.command()
