@@ -70,7 +70,8 @@ def test_session_73_alignment_through_the_store(voted: Workbench) -> None:
 
 def test_the_cyber_series_lands_in_the_cyber_matters(voted: Workbench) -> None:
     with voted.reading() as connection:
-        cyber = {r.symbol for r in votes.select_rollcalls(connection, votes.Selection(matter="matter:un-cyber-process"))}
+        selection = votes.Selection(matter="matter:un-cyber-process")
+        cyber = {r.symbol for r in votes.select_rollcalls(connection, selection)}
         crime = {r.symbol for r in votes.select_rollcalls(connection, votes.Selection(matter="matter:cybercrime"))}
     assert {"A/RES/60/45", "A/RES/71/28", "A/RES/73/27", "A/RES/73/266", "A/RES/74/28", "A/RES/74/29"} <= cyber
     assert crime == {"A/RES/73/187", "A/RES/74/247"}

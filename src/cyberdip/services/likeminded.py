@@ -66,6 +66,10 @@ class AlignmentResult:
     names: dict[str, str]
     matrix: Alignment = field(repr=False)
 
+    def summary(self) -> dict[str, Any]:
+        """The result without its matrices, for JSON."""
+        return {"selection": self.selection, "rollcalls": self.rollcalls, "pairs": self.pairs}
+
 
 def align(connection: Connection, refs: Sequence[str], selection: Selection) -> AlignmentResult:
     """Every measure for each pair of the given states (all states when none are given)."""
@@ -100,6 +104,12 @@ class BlocsResult:
     modularity: float
     modularity_mean: float
     modularity_spread: float
+
+    def summary(self) -> dict[str, Any]:
+        """The result without its matrices, for JSON."""
+        return {"selection": self.selection, "measure": self.measure, "rollcalls": self.rollcalls,
+                "modularity": self.modularity, "modularity_mean": self.modularity_mean,
+                "modularity_spread": self.modularity_spread, "blocs": self.blocs}
 
 
 def blocs(connection: Connection, selection: Selection, *, measure: str = "kappa", seeds: int = 20,

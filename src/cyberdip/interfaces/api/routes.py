@@ -113,18 +113,14 @@ Chosen = Annotated[Selection, Depends(selection)]
 @router.get("/align", summary="Voting alignment between states (agreement, S, π, κ)")
 def align(conn: Conn, chosen: Chosen,
           state: Annotated[list[str], Query(min_length=2, description="two or more states")]) -> dict[str, Any]:
-    result = likeminded.align(conn, state, chosen)
-    return {"selection": result.selection, "rollcalls": result.rollcalls, "pairs": result.pairs}
+    return likeminded.align(conn, state, chosen).summary()
 
 
 @router.get("/blocs", summary="Voting blocs by community detection on the κ network, with stability")
 def blocs(conn: Conn, chosen: Chosen, measure: str = "kappa",
           seeds: Annotated[int, Query(ge=1, le=200)] = 20,
           resolution: Annotated[float, Query(ge=0.1, le=10)] = 1.0) -> dict[str, Any]:
-    result = likeminded.blocs(conn, chosen, measure=measure, seeds=seeds, resolution=resolution)
-    return {"selection": result.selection, "measure": result.measure, "rollcalls": result.rollcalls,
-            "modularity": result.modularity, "modularity_mean": result.modularity_mean,
-            "modularity_spread": result.modularity_spread, "blocs": result.blocs}
+    return likeminded.blocs(conn, chosen, measure=measure, seeds=seeds, resolution=resolution).summary()
 
 
 @router.get("/ideal-points", summary="Ideal points per General Assembly session (ordinal IRT)")

@@ -305,7 +305,7 @@ def align(
     if chart:
         charts.alignment_heatmap(result, chart)
     if as_json:
-        _print_json({"selection": result.selection, "rollcalls": result.rollcalls, "pairs": result.pairs})
+        _print_json(result.summary())
         return
     table = Table("state", "state", "joint votes", "agreement", "S abs", "S sq", "π", "κ",
                   title=f"{result.selection}: {result.rollcalls} roll calls")
@@ -339,7 +339,7 @@ def blocs(
     if chart:
         charts.blocs_chart(result, chart)
     if as_json:
-        _print_json({k: v for k, v in to_jsonable_python(result).items() if k not in ("report", "names")})
+        _print_json(result.summary())
         return
     console.print(f"{result.selection}: {result.rollcalls} roll calls; {len(result.blocs)} blocs by {result.measure}; "
                   f"modularity {result.modularity:.3f} (runs: mean {result.modularity_mean:.3f}, "
