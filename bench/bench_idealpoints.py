@@ -1,6 +1,6 @@
 """Benchmark: ideal points for every session of the UN General Assembly history.
 
-Run as ``.venv/bin/python bench/bench_idealpoints.py [--data DIR] [--baseline-sessions 1,2]``.
+Run as ``.venv/bin/python bench/bench_idealpoints.py [--data DIR] [--jobs N] [--baseline-sessions 1,2]``.
 
 Prints the time to estimate every session from the `unvotes` tables in the shared data folder
 (``CYBERDIP_SHARED_DATA``, default ``../shared/data``), then fits the same model the
@@ -9,16 +9,27 @@ on a few small sessions, times the fast estimator on the same sessions, and prin
 what the baseline would take for the whole history at that ratio. The finite-difference gradient
 costs one objective evaluation per parameter, so the ratio grows with session size: the small
 sessions used here make the extrapolation a lower bound.
+
+Each fit is a small problem (a few hundred parameters), so BLAS threads only add synchronisation:
+on a machine with other work running, OpenBLAS's threads inside L-BFGS-B made the whole history
+four times slower. The benchmark therefore runs BLAS single-threaded (unless
+``OPENBLAS_NUM_THREADS`` is already set) and uses the cores by fitting sessions in parallel
+processes (``--jobs``).
 """
 
 from __future__ import annotations
 
+import os
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # before numpy loads OpenBLAS
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
 import argparse
 import csv
 import gzip
-import os
 import time
 from collections import defaultdict
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -67,6 +78,23 @@ def estimate_all(sessions: dict[int, VoteMatrix]) -> tuple[float, dict[int, idea
     return time.perf_counter() - began, fits, skipped
 
 
+def _fit(votes: VoteMatrix) -> idealpoints.IdealPoints | None:
+    try:
+        return idealpoints.estimate(votes, anchor="US")
+    except ValueError:
+        return None
+
+
+def estimate_parallel(sessions: dict[int, VoteMatrix], jobs: int) -> float:
+    """Wall time to fit every session in ``jobs`` worker processes (pool start-up included)."""
+    began = time.perf_counter()
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        # largest sessions first, so no worker is left with a big one at the end
+        ordered = sorted(sessions.values(), key=lambda m: -int((m.codes != 0).sum()))
+        list(pool.map(_fit, ordered))
+    return time.perf_counter() - began
+
+
 def baseline(votes: VoteMatrix) -> tuple[float, np.ndarray]:
     """The same posterior, minimised with a finite-difference gradient from the same start."""
     codes, *_ = idealpoints._informative(votes, 10)
@@ -82,6 +110,8 @@ def baseline(votes: VoteMatrix) -> tuple[float, np.ndarray]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1),
+                        help="worker processes for the parallel run (1: skip it)")
     parser.add_argument("--baseline-sessions", default="1,2")
     args = parser.parse_args()
 
@@ -97,6 +127,8 @@ def main() -> None:
           f"{sum(not f.converged for f in fits.values())} not converged)")
     for line in skipped:
         print("  skipped", line)
+    if args.jobs > 1:
+        print(f"estimate, all sessions, {args.jobs} processes: {estimate_parallel(sessions, args.jobs):.2f} s")
 
     chosen = [int(s) for s in args.baseline_sessions.split(",")]
     fast = slow = 0.0

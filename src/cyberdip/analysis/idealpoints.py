@@ -33,6 +33,11 @@ changes; both are reported. After fitting, the ideal points are standardised to 
 standard deviation 1, and the roll-call parameters are transformed with them (b·s, c − b·μ) so
 that :func:`predict` works on the standardised scale. The scale's sign is arbitrary in the model;
 it is fixed by making the ``anchor`` state's point positive.
+
+Each fit is small (a few hundred parameters), and L-BFGS-B's own linear algebra goes through BLAS:
+with a multi-threaded OpenBLAS on a machine that is busy with other work, thread synchronisation
+made fits about four times slower. Callers fitting many sessions should run BLAS single-threaded
+(``OPENBLAS_NUM_THREADS=1``) and spread sessions over processes instead.
 """
 
 from __future__ import annotations
@@ -58,7 +63,7 @@ PRIOR_SD_LOG_GAP = 2.0
 @dataclass(frozen=True)
 class IdealPoints:
     states: tuple[str, ...]
-    points: Vector  # standardised: mean 0, sd 1; the anchor state is positive
+    points: Vector  # standardised: mean 0, sd 1 (population); the anchor state is positive
     rollcalls: tuple[str, ...]
     discrimination: Vector  # per roll call, on the standardised scale
     cut_low: Vector  # P(vote >= abstain) = sig(discrimination*point - cut_low)
@@ -163,18 +168,17 @@ def _first_component(centred: Vector, iterations: int = 500, tolerance: float = 
     multi-threaded BLAS on a busy machine, can be a hundred times slower. The start is each
     state's centred mean vote, already close to the answer when one dimension dominates.
     """
-    u = centred.sum(axis=1)
+    u: Vector = centred.sum(axis=1)
     if not u.any():
         u = np.ones(centred.shape[0])
     u = u / np.linalg.norm(u)
     for _ in range(iterations):
-        v = centred.T @ u
-        w = centred @ v
-        norm = np.linalg.norm(w)
-        if norm == 0:
+        w: Vector = centred @ (centred.T @ u)
+        norm = float(np.linalg.norm(w))
+        if norm == 0.0:
             break
         w = w / norm
-        done = np.abs(w - u).max() < tolerance
+        done = float(np.abs(w - u).max()) < tolerance
         u = w
         if done:
             break
