@@ -20,13 +20,13 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import UN_VOTES, require_data, scratch_database, timed  # noqa: E402
+from common import UN_VOTES, require_data, scratch_database, timed
 
-from cyberdip.analysis.alignment import alignment  # noqa: E402
-from cyberdip.analysis.votes import ABSTAIN, NO, YES, VoteMatrix  # noqa: E402
-from cyberdip.services import loading, votes  # noqa: E402
-from cyberdip.services.settings import Settings  # noqa: E402
-from cyberdip.services.workbench import Workbench  # noqa: E402
+from cyberdip.analysis.alignment import alignment
+from cyberdip.analysis.votes import ABSTAIN, NO, YES, VoteMatrix
+from cyberdip.services import loading, votes
+from cyberdip.services.settings import Settings
+from cyberdip.services.workbench import Workbench
 
 
 def baseline_import() -> None:
@@ -82,7 +82,7 @@ def main() -> None:
                 return alignment(loaded)
 
             _, ours = timed("cyberdip: load matrix from the store + all pairs", load_and_measure)
-            _, compute = timed("cyberdip: all pairs only (matrix in memory)", lambda: alignment(matrix))
+            timed("cyberdip: all pairs only (matrix in memory)", lambda: alignment(matrix))
             n = len(matrix.states)
             pairs = [(i, j) for i in range(n) for j in range(i + 1, n)]
             sample = random.Random(7).sample(pairs, 300)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -15,11 +16,13 @@ from tests.support import unvotes_matrix
 SESSIONS = (73, 74)
 
 
+def in_session(session: int) -> Callable[[dict[str, str]], bool]:
+    return lambda rollcall: rollcall["session"] == str(session)
+
+
 @pytest.fixture(scope="module")
 def fits(shared_data: Path) -> dict[int, IdealPoints]:
-    return {session: estimate(unvotes_matrix(shared_data, lambda rc, s=session: rc["session"] == str(s)),
-                              anchor="US")
-            for session in SESSIONS}
+    return {session: estimate(unvotes_matrix(shared_data, in_session(session)), anchor="US") for session in SESSIONS}
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +85,7 @@ def test_known_positions(fits: dict[int, IdealPoints], session: int) -> None:
 
 
 def test_predictions_match_the_votes(fits: dict[int, IdealPoints], shared_data: Path) -> None:
-    votes = unvotes_matrix(shared_data, lambda rc: rc["session"] == "74").rows(fits[74].states)
+    votes = unvotes_matrix(shared_data, in_session(74)).rows(fits[74].states)
     codes = votes.codes[:, [votes.rollcalls.index(r) for r in fits[74].rollcalls]]
     predicted = np.stack([predict(fits[74], r).argmax(axis=1) for r in fits[74].rollcalls], axis=1)
     observed = codes != 0

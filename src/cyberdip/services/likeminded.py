@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 from sqlalchemy import Connection
+from threadpoolctl import threadpool_limits
 
 from cyberdip.analysis import coalition as coalition_rules
 from cyberdip.analysis.alignment import Alignment, alignment
@@ -176,7 +177,9 @@ def ideal_points(connection: Connection, selection: Selection, *, anchor: str = 
 def _fit(votes: VoteMatrix, anchor: str) -> IdealPoints | None:
     if anchor not in votes.states or votes.codes.shape[1] < 3:
         return None
-    return estimate(votes, anchor=anchor)
+    # the optimiser's many small matrix products run faster on one BLAS thread than on several
+    with threadpool_limits(limits=1):
+        return estimate(votes, anchor=anchor)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -278,8 +281,9 @@ def _vote_component(connection: Connection, subject: str, selection: Selection) 
         same = [symbols[k] for k in np.flatnonzero((matrix.codes[i] == matrix.codes[j]) & (matrix.codes[i] > 0))]
         differ = [symbols[k] for k in np.flatnonzero((matrix.codes[i] != matrix.codes[j]) & (matrix.codes[i] > 0)
                                                      & (matrix.codes[j] > 0))]
-        summary = (f"κ {kappa:.2f}, agreement {measured.agreement[i, j]:.2f} over {int(measured.joint[i, j])} joint "
-                   f"votes ({selection.describe()})") if not np.isnan(kappa) else "κ undefined"
+        joint = int(measured.joint[i, j])
+        summary = (f"κ {kappa:.2f}, agreement {measured.agreement[i, j]:.2f} ({joint} votes)"
+                   if not np.isnan(kappa) else f"κ undefined ({joint} votes)")
         evidence = [Evidence(s, s, "voted alike") for s in same[-5:]] + [Evidence(s, s, "voted differently")
                                                                          for s in differ[-5:]]
         result[other] = Component(score, 0.0, summary, evidence)

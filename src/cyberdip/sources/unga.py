@@ -336,7 +336,8 @@ def _rows(path: Path, problems: list[Problem]) -> Iterator[tuple[str, dict[str, 
                 if len(cells) > width:
                     problems.append(Problem(f"{path.name}:{reader.line_num}", "more cells than the header has columns"))
                     continue
-                yield f"{path.name}:{reader.line_num}", dict(zip(header, cells))
+                # a short row reads its missing cells as absent (empty), which the readers then check
+                yield f"{path.name}:{reader.line_num}", dict(zip(header, cells, strict=False))
     except (OSError, UnicodeDecodeError, gzip.BadGzipFile, csv.Error) as exc:
         problems.append(Problem(path.name, f"cannot read: {exc}"))
 

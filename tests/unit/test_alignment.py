@@ -1,0 +1,54 @@
+"""Alignment measures on hand-made votes, where the answer is known."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from cyberdip.analysis.alignment import alignment
+from cyberdip.analysis.votes import ABSTAIN, NO, NONE, YES, VoteMatrix
+
+
+def matrix(rows: dict[str, list[int]]) -> VoteMatrix:
+    return VoteMatrix(tuple(rows), tuple(f"rc{i}" for i in range(len(next(iter(rows.values()))))),
+                      np.array(list(rows.values()), dtype=np.int8))
+
+
+def test_abstention_counts_half_and_absences_are_deleted_pairwise() -> None:
+    result = alignment(matrix({
+        "A": [YES, YES, NO, YES, NONE],
+        "B": [YES, ABSTAIN, YES, NONE, NO],
+    }))
+    pair = result.pair("A", "B")
+    assert pair["joint_votes"] == 3  # roll calls 4 and 5 have an absence
+    assert pair["agreement"] == 1 - (0 + 0.5 + 1) / 3
+    assert pair["s_abs"] == 1 - 2 * (1.5 / 3)
+    assert pair["s_sq"] == 1 - 2 * (0 + 0.25 + 1) / 3
+
+
+def test_kappa_and_pi_against_hand_computation() -> None:
+    result = alignment(matrix({"A": [YES, YES, NO, NO], "B": [YES, NO, NO, NO]}))
+    pair = result.pair("A", "B")
+    observed = 1 / 4
+    # A: yes 1/2, no 1/2; B: yes 1/4, no 3/4; distance 1 between yes and no
+    expected_kappa = 0.5 * 0.75 + 0.5 * 0.25
+    pooled_yes = (0.5 + 0.25) / 2
+    expected_pi = 2 * pooled_yes * (1 - pooled_yes)
+    assert np.isclose(pair["kappa"], 1 - observed / expected_kappa)
+    assert np.isclose(pair["pi"], 1 - observed / expected_pi)
+
+
+def test_undefined_when_nothing_could_disagree() -> None:
+    result = alignment(matrix({"A": [YES, YES, YES], "B": [YES, YES, YES], "C": [NONE, NONE, NONE]}))
+    pair = result.pair("A", "B")
+    assert pair["agreement"] == 1.0 and np.isnan(pair["kappa"]) and np.isnan(pair["pi"])
+    assert np.isnan(result.pair("A", "C")["agreement"])  # no joint votes at all
+
+
+def test_symmetric_with_unit_diagonal() -> None:
+    rng = np.random.default_rng(3)
+    codes = rng.choice([NONE, YES, ABSTAIN, NO], size=(12, 40)).astype(np.int8)
+    result = alignment(VoteMatrix(tuple(map(str, range(12))), tuple(map(str, range(40))), codes))
+    for name in result.MEASURES:
+        values = getattr(result, name)
+        assert np.allclose(values, values.T, equal_nan=True)
+        assert np.allclose(np.diag(values), 1.0)
