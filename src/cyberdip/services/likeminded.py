@@ -186,7 +186,8 @@ def _fit(votes: VoteMatrix, anchor: str) -> IdealPoints | None:
 # Partner finder
 
 #: how much each kind of evidence counts in the combined like-mindedness score
-DEFAULT_WEIGHTS = {"votes": 0.5, "affiliations": 0.3, "agreements": 0.2, "incidents": -0.2}
+DEFAULT_WEIGHTS = {"votes": 0.45, "affiliations": 0.25, "agreements": 0.15, "joint_attributions": 0.15,
+                   "incidents": -0.2}
 
 
 @dataclass(frozen=True)
@@ -235,7 +236,8 @@ def partners(connection: Connection, state_ref: str, *, matter: str | None = Non
     affiliations = _affiliation_component(connection, subject, day, family)
     agreements = _agreement_component(connection, subject, day, family)
     incidents = _incident_component(connection, subject, day)
-    candidates = (set(votes) | set(affiliations) | set(agreements)) - {subject}
+    joint = _joint_attribution_component(connection, subject, day)
+    candidates = (set(votes) | set(affiliations) | set(agreements) | set(joint)) - {subject}
     candidates = {c for c in candidates if c.startswith("state:")}
     names = state_names(connection, [subject, *candidates])
     ranked = []
@@ -244,6 +246,7 @@ def partners(connection: Connection, state_ref: str, *, matter: str | None = Non
             "votes": votes.get(state, Component(0.0, weights["votes"], "no joint votes", [])),
             "affiliations": affiliations.get(state, Component(0.0, weights["affiliations"], "nothing shared", [])),
             "agreements": agreements.get(state, Component(0.0, weights["agreements"], "none", [])),
+            "joint_attributions": joint.get(state, Component(0.0, weights["joint_attributions"], "none", [])),
             "incidents": incidents.get(state, Component(0.0, weights["incidents"], "none recorded", [])),
         }
         components = {k: replace(c, weight=weights[k]) for k, c in components.items()}
@@ -351,6 +354,21 @@ def _agreement_component(connection: Connection, subject: str, day: dt.date,
             if other != subject:
                 found[other].append(Evidence(instrument_id, instrument.name, start or ""))
     return {other: Component(min(1.0, len(items) / 2), 0.0, f"{len(items)} in force", items)
+            for other, items in found.items()}
+
+
+def _joint_attribution_component(connection: Connection, subject: str, day: dt.date) -> dict[str, Component]:
+    """Incidents or groups both states publicly attributed: co-signed (or parallel) attributions."""
+    found: dict[str, list[Evidence]] = defaultdict(list)
+    for claim in reader.referrers(connection, subject, kind="claim", field="claimant"):
+        if claim.start and date_floor(claim.start) > day:
+            continue
+        target = claim.data.get("subject", "")
+        for other in reader.referrers(connection, target, kind="claim", field="subject"):
+            claimant = other.data.get("claimant", "")
+            if claimant != subject and not (other.start and date_floor(other.start) > day):
+                found[claimant].append(Evidence(target, target, other.start or ""))
+    return {other: Component(min(1.0, len(items) / 2), 0.0, f"{len(items)} shared attribution(s)", items)
             for other, items in found.items()}
 
 

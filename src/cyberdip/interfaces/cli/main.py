@@ -400,12 +400,12 @@ def partners(
     console.print(f"Partners of [bold]{report.name}[/] as of {report.as_of}"
                   + (f" on {report.matter}" if report.matter else "") + f" — weights: {weights}; votes: "
                   f"{report.vote_selection}", highlight=False)
-    table = Table("rank", "state", "score", "votes", "affiliations", "agreements", "incidents")
+    table = Table("rank", "state", "score", "votes", "affiliations", "agreements", "joint attributions", "incidents")
     for rank, partner in enumerate(report.partners, 1):
         c = partner.components
         table.add_row(str(rank), partner.name, f"{partner.score:.3f}", c["votes"].summary, c["affiliations"].summary,
                       c["agreements"].summary + "".join(f"\n{e.name}" for e in c["agreements"].evidence[:2]),
-                      c["incidents"].summary)
+                      c["joint_attributions"].summary, c["incidents"].summary)
     console.print(table)
 
 
