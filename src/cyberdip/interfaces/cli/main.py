@@ -396,7 +396,7 @@ def partners(
     if as_json:
         _print_json(report)
         return
-    weights = ", ".join(f"{k} {v:+.1f}" for k, v in report.weights.items())
+    weights = ", ".join(f"{k} {v:+.2f}" for k, v in report.weights.items())
     console.print(f"Partners of [bold]{report.name}[/] as of {report.as_of}"
                   + (f" on {report.matter}" if report.matter else "") + f" — weights: {weights}; votes: "
                   f"{report.vote_selection}", highlight=False)
