@@ -584,8 +584,40 @@ class Effect(StrEnum):
     SURVEILLANCE = "surveillance"
 
 
+class Nexus(StrEnum):
+    """How a state is alleged to stand behind an operation (the law of state responsibility's
+    categories, weakest last)."""
+
+    ORGAN = "organ"  # its own agencies or armed forces
+    DIRECTED = "directed"  # non-state actors acting on its instructions or under its control
+    SUPPORTED = "supported"  # it gave material support
+    TOLERATED = "tolerated"  # it knew and let it happen
+    TERRITORY = "territory"  # only its territory or infrastructure was used
+
+
+class StateNexus(BaseModel):
+    """A state alleged to stand behind the operation, and how."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    state: RecordId
+    nexus: Nexus
+
+
+class LaunchedFrom(BaseModel):
+    """A state whose territory or infrastructure the operation used, and what it did when told."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    state: RecordId
+    notified: bool | None = None
+    response: Literal["acted", "refused", "no_response"] | None = None
+
+
 class Incident(Record):
-    """A cyber operation and the facts known about it. Who did it lives in claims, not here."""
+    """A cyber operation and the facts known about it, each optional: what is not known is left
+    out, and the assessment says which missing facts would decide a finding. Who did it lives in
+    attribution claims; ``nexus`` records the kind of state involvement alleged."""
 
     KIND = "incident"
     PREFIXES = ("incident",)
@@ -596,20 +628,48 @@ class Incident(Record):
     start: PartialDate
     end: PartialDate | None = None
     summary: str = Field(min_length=20)
+    # who
+    actor_type: Literal["state", "state_proxy", "criminal", "hacktivist", "unknown"] | None = None
+    nexus: list[StateNexus] = []
+    launched_from: list[LaunchedFrom] = []
+    groups: list[RecordId] = []
+    # against whom
     victims: list[RecordId] = []
     sectors: list[str] = []
     critical_infrastructure: bool | None = None
-    effects: list[Effect] = []
-    context: Literal["peacetime", "armed_conflict"] | None = None
+    public_services_impaired: bool | None = None
+    targets_cert: bool | None = None
+    targets_international_organization: bool | None = None
+    targets_elections: bool | None = None
+    # how
     supply_chain: bool | None = None
+    managed_service_provider: bool | None = None
     zero_days: bool | None = None
-    self_propagating: bool | None = None
-    groups: list[RecordId] = []
+    self_propagating: bool | None = Field(default=None, description="indiscriminate or worm-like spread")
+    vulnerability_withheld_by: list[RecordId] = Field(
+        default=[], description="states that kept to themselves a vulnerability the operation used")
+    # with what effect
+    effects: list[Effect] = []
+    # in what context
+    cross_border: bool | None = None
+    context: Literal["peacetime", "armed_conflict"] | None = None
+    military_objective: bool | None = Field(default=None, description="in armed conflict: target was a lawful "
+                                            "military objective")
+    assistance_requested: bool | None = None
+    assistance_given: bool | None = None
+    notes: str | None = None
 
     @model_validator(mode="after")
     def _check_period(self) -> Incident:
         _check_order(self.start, self.end, "the incident")
+        if self.military_objective is not None and self.context != "armed_conflict":
+            raise ValueError("military_objective only applies when context is 'armed_conflict'")
         return self
+
+    def references(self) -> list[tuple[str, str]]:
+        nested = [("nexus", n.state) for n in self.nexus] + [("launched_from", x.state) for x in self.launched_from]
+        return [*super().references(), *nested, *(("vulnerability_withheld_by", s)
+                                                  for s in self.vulnerability_withheld_by)]
 
     def names(self) -> list[str]:
         return [self.name, *self.aliases]
@@ -627,8 +687,22 @@ class ClaimType(StrEnum):
     SELF_ATTRIBUTION = "self_attribution"
 
 
+class ClaimantKind(StrEnum):
+    GOVERNMENT = "government"
+    INTERNATIONAL_ORGANIZATION = "international_organization"
+    COMPANY = "company"
+    RESEARCHER = "researcher"
+    MEDIA = "media"
+    SELF = "self"  # the attacker claimed it
+    OTHER = "other"
+
+
 class AttributionClaim(Record):
-    """Who says an actor is behind an incident or a group. Claims may conflict; none is fact."""
+    """Who says an actor is behind an incident or a group. Claims may conflict; none is fact.
+
+    The claimant is a record (``claimant``) when the knowledge base has it, otherwise a name
+    (``claimant_name``, e.g. a security company in an imported dataset); ``claimant_kind`` says
+    what sort of claimant it is, which is what attribution strength rests on."""
 
     KIND = "claim"
     PREFIXES = ("claim",)
@@ -636,18 +710,28 @@ class AttributionClaim(Record):
         "subject": ("incident", "group"),
         "claimant": ACTOR_PREFIXES,
         "attributed_to": ACTOR_PREFIXES,
+        "claimant_state": ("state",),
     }
 
     subject: RecordId
-    claimant: RecordId
+    claimant: RecordId | None = None
+    claimant_name: str | None = None
+    claimant_kind: ClaimantKind
+    claimant_state: RecordId | None = Field(default=None, description="the state a claimant belongs to")
     attributed_to: RecordId
     type: ClaimType
     basis: str | None = None
     confidence: Literal["low", "medium", "high"] | None = None
     date: PartialDate
 
+    @model_validator(mode="after")
+    def _check_claimant(self) -> AttributionClaim:
+        if not (self.claimant or self.claimant_name):
+            raise ValueError("a claim needs a claimant (a record id) or a claimant_name")
+        return self
+
     def label(self) -> str:
-        return f"{self.claimant} attributes {self.subject} to {self.attributed_to}"
+        return f"{self.claimant or self.claimant_name} attributes {self.subject} to {self.attributed_to}"
 
     def period(self) -> tuple[str | None, str | None]:
         return (self.date, None)
@@ -684,6 +768,37 @@ class Response(Record):
         return (self.date, None)
 
 
+class GroupLink(Record):
+    """A decision that two threat-group records (from different sources or vendors) name the same
+    group — or explicitly do not. Groups are never merged: each source keeps its record, and the
+    link says who decided, on what basis."""
+
+    KIND = "grouplink"
+    PREFIXES = ("grouplink",)
+    REFERENCES = {"a": ("group",), "b": ("group",)}
+
+    id: RecordId = ""
+    a: RecordId
+    b: RecordId
+    status: Literal["same", "distinct"] = "same"
+    basis: str = Field(min_length=5, description="e.g. shared alias 'Fancy Bear'")
+    decided_by: str = Field(min_length=3, description="the importer or person who decided")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _derive_id(cls, data: Any) -> Any:
+        if isinstance(data, dict) and not data.get("id"):
+            a, b = sorted([str(data.get("a")), str(data.get("b"))])
+            data = {**data, "id": f"grouplink:{a}/{b}"}
+        return data
+
+    def label(self) -> str:
+        return f"{self.a} {'is' if self.status == 'same' else 'is not'} {self.b}"
+
+    def names(self) -> list[str]:
+        return []
+
+
 # --------------------------------------------------------------------------------------------
 # Registry of record types
 
@@ -703,6 +818,7 @@ RECORD_TYPES: dict[str, type[Record]] = {
         Incident,
         AttributionClaim,
         Response,
+        GroupLink,
     )
 }
 

@@ -40,6 +40,7 @@ ID_PREFIXES: dict[str, str] = {
     "incident": "incident",
     "claim": "claim",
     "response": "response",
+    "grouplink": "grouplink",
 }
 
 _RECORD_ID = re.compile(r"^([a-z]+):[A-Za-z0-9][A-Za-z0-9._:/+-]*$")

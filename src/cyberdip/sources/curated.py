@@ -21,6 +21,7 @@ from cyberdip.model import (
     AttributionClaim,
     Commitment,
     Event,
+    GroupLink,
     Incident,
     Instrument,
     Matter,
@@ -48,6 +49,7 @@ KIND_FILES: dict[str, type[Record]] = {
     "claims.yaml": AttributionClaim,
     "responses.yaml": Response,
     "positions.yaml": Position,
+    "grouplinks.yaml": GroupLink,
 }
 
 
