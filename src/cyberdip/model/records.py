@@ -421,6 +421,7 @@ class Norm(Record):
     instrument: RecordId | None = None
     paragraph: str | None = None
     addressee: str = Field(min_length=3, description="whose conduct the norm judges")
+    elaboration: str | None = Field(default=None, description="later guidance (2021 GGE and OEWG), our words")
     topics: list[RecordId] = []
 
     def label(self) -> str:
