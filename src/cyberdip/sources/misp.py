@@ -22,6 +22,7 @@ every importer does.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 from collections.abc import Callable
@@ -33,7 +34,7 @@ from pydantic import ValidationError
 from cyberdip.model import Actor, AttributionClaim, Citation
 from cyberdip.model.errors import DataError, Problem
 from cyberdip.model.records import ActorKind, ClaimantKind, ClaimType
-from cyberdip.model.values import normalise_name, slug
+from cyberdip.model.values import normalise_name, parse_partial_date, slug
 from cyberdip.sources.group_links import ImportedGroups, read_json, short_summary
 
 Confidence = Literal["low", "medium", "high"]
@@ -155,11 +156,9 @@ def _cfr_claim(result: ImportedGroups, group: Actor, meta: dict[str, Any], sourc
     sources = [source]
     for ref in meta.get("refs") or []:
         if isinstance(ref, str) and _CFR_PAGE.match(ref.strip()):
-            try:
+            with contextlib.suppress(ValidationError):  # an unusable reference does not cost the claim its MISP source
                 sources.append(Citation(url=ref.strip(), title=f"Cyber Operations Tracker: {group.name}",
-                                        publisher="Council on Foreign Relations", retrieved=None))
-            except ValidationError:
-                pass  # an unusable reference does not cost the claim its MISP source
+                                        publisher="Council on Foreign Relations"))
             break
     result.claims.append(AttributionClaim(
         id=f"claim:{group.id.removeprefix('group:')}/cfr-sponsor", subject=group.id, claimant_name=CFR_CLAIMANT,
@@ -242,8 +241,11 @@ def _published(cluster: dict[str, Any]) -> str | None:
     """The cluster's date, when it has one (the galaxy's files usually carry only a version number)."""
     for key in ("date", "published", "modified"):
         raw = cluster.get(key)
-        if isinstance(raw, str) and re.match(r"^\d{4}(-\d{2}(-\d{2})?)?", raw):
-            return raw[:10]
+        if isinstance(raw, str):
+            try:
+                return parse_partial_date(raw.strip()[:10])
+            except ValueError:
+                continue
     version = cluster.get("version")
     if isinstance(version, int) and 19000101 <= version <= 29991231:  # some clusters use YYYYMMDD versions
         try:

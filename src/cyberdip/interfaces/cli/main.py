@@ -21,7 +21,7 @@ from rich.table import Table
 
 from cyberdip.interfaces import charts
 from cyberdip.model.errors import DataError, NotFound
-from cyberdip.services import catalogue, export, likeminded, loading, votes
+from cyberdip.services import catalogue, export, likeminded, loading, norms, votes
 from cyberdip.services import timeline as timeline_service
 from cyberdip.services.settings import Settings
 from cyberdip.services.workbench import NotInitialised, Workbench
@@ -438,6 +438,100 @@ def coalition(
     for move in result.swing:
         table.add_row(move.name, move.current, move.target, f"{move.probability:.2f}",
                       "" if move.ideal_point is None else f"{move.ideal_point:+.2f}", "; ".join(move.history[-3:]))
+    console.print(table)
+
+
+# ------------------------------------------------------------------------------------------------
+# Norms, incidents, attribution claims
+
+STATUS_STYLE = {"violation_alleged": "bold red", "contested": "yellow", "undetermined": "cyan",
+                "compliance": "green", "not_engaged": "dim"}
+
+
+@app.command()
+def assess(
+    ref: str = typer.Argument(..., help="An incident id or name, or a JSON file describing an incident."),
+    show_all: bool = typer.Option(False, "--all", help="Also list the norms the incident does not engage."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Which norms and commitments an incident engages, for which state, why, and what is missing."""
+    with _workbench(as_json) as workbench, workbench.reading() as connection:
+        path = Path(ref)
+        result = (norms.assess_file(connection, path) if path.suffix == ".json" or path.is_file()
+                  else norms.assess_ref(connection, ref))
+    if as_json:
+        _print_json(result)
+        return
+    console.print(f"[bold]{result.incident['name']}[/] {result.incident['id']} ({result.incident['start']}) — "
+                  f"rules {result.ruleset}", highlight=False)
+    for strength in result.attribution:
+        console.print(f"  attribution to {strength.state}: {strength.caveat()}", highlight=False)
+    for finding in result.findings if show_all else result.engaged():
+        style = STATUS_STYLE[finding.status]
+        console.print(f"[{style}]{finding.status}[/] {finding.norm}", highlight=False)
+        console.print(f"  {finding.explanation}", highlight=False, markup=False)
+
+
+@app.command()
+def record(
+    state: str = typer.Argument(..., help="A state (id or name)."),
+    as_json: bool = JsonOption,
+) -> None:
+    """A state's record: incidents attributed to it, norms engaged, commitments, responses."""
+    with _workbench(as_json) as workbench, workbench.reading() as connection:
+        result = norms.state_record(connection, state)
+    if as_json:
+        _print_json(result)
+        return
+    console.print(f"[bold]{result.name}[/] {result.state}")
+    table = Table("date", "incident", "attribution", "by", title="Incidents attributed to it", title_justify="left")
+    for row in result.attributed_incidents:
+        table.add_row(row["date"] or "", row["name"], row["strength"], ", ".join(row["claimants"][:4]))
+    console.print(table)
+    table = Table("norm", "findings", title="Norms engaged as addressee", title_justify="left")
+    for norm, counts in result.norm_summary.items():
+        table.add_row(norm, ", ".join(f"{k} {v}" for k, v in counts.items()))
+    console.print(table)
+    console.print(f"Commitments: {len(result.commitments)}; responses made: {len(result.responses_made)}; "
+                  f"responses received: {len(result.responses_received)}")
+
+
+@app.command()
+def incidents(
+    actor: str | None = typer.Option(None, help="Only incidents attributed to or affecting this actor."),
+    norm: str | None = typer.Option(None, help="Only incidents engaging this norm (alleged or contested)."),
+    start: str | None = FromOption,
+    end: str | None = ToOption,
+    limit: int = typer.Option(200, min=1, max=10000),
+    as_json: bool = JsonOption,
+) -> None:
+    """Incidents by date, with who they are attributed to."""
+    with _workbench(as_json) as workbench, workbench.reading() as connection:
+        rows = norms.incidents(connection, actor=actor, norm=norm, start=start, end=end, limit=limit)
+    if as_json:
+        _print_json(rows)
+        return
+    table = Table("date", "incident", "attributed to", "victims", "id")
+    for row in rows:
+        table.add_row(row.start or "", row.name, ", ".join(row.attributed_to), ", ".join(row.victims[:4]), row.id)
+    console.print(table)
+
+
+@app.command()
+def claims(
+    ref: str = typer.Argument(..., help="An incident, a threat group, or an actor."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Attribution claims about an incident or group, or made by or against an actor."""
+    with _workbench(as_json) as workbench, workbench.reading() as connection:
+        rows = norms.claims(connection, ref)
+    if as_json:
+        _print_json(rows)
+        return
+    table = Table("date", "claimant", "kind", "says", "type", "basis")
+    for c in rows:
+        table.add_row(c.get("date") or "", c.get("claimant") or c.get("claimant_name") or "", c["claimant_kind"],
+                      f"{c['subject']} → {c['attributed_to']}", c["type"], (c.get("basis") or "")[:60])
     console.print(table)
 
 

@@ -1,0 +1,289 @@
+"""Norms in practice: assessing incidents, listing incidents and claims, and each state's record."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import Connection
+
+from cyberdip.analysis.assessment import (
+    CONTESTED,
+    RULESET,
+    VIOLATION,
+    CommitmentInForce,
+    Context,
+    Finding,
+    assess,
+)
+from cyberdip.analysis.attribution import Strength, strengths
+from cyberdip.model import AttributionClaim, Commitment, Incident, Membership, Norm, Party, Response
+from cyberdip.model.errors import DataError, Problem
+from cyberdip.model.values import date_ceil, date_floor, parse_partial_date
+from cyberdip.services.catalogue import resolve
+from cyberdip.store import reader
+
+ENGAGED = (VIOLATION, CONTESTED)
+
+
+@dataclass(frozen=True)
+class Assessment:
+    incident: dict[str, Any]
+    ruleset: str
+    claims: list[dict[str, Any]]
+    attribution: list[Strength]
+    findings: list[Finding]
+
+    def engaged(self) -> list[Finding]:
+        return [f for f in self.findings if f.status != "not_engaged"]
+
+
+def incident_schema() -> dict[str, Any]:
+    """The JSON Schema an incident file must follow (published as docs/incident.schema.json)."""
+    return Incident.model_json_schema()
+
+
+def assess_ref(connection: Connection, ref: str) -> Assessment:
+    stored = resolve(connection, ref)
+    if stored.kind != "incident":
+        raise DataError([Problem(ref, f"{stored.id} is not an incident")])
+    return _assess(connection, Incident.model_validate(stored.data))
+
+
+def assess_file(connection: Connection, path: Path) -> Assessment:
+    """Validate an incident described in a JSON file and assess it; nothing is stored."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DataError([Problem(str(path), f"cannot read: {exc}")]) from None
+    except json.JSONDecodeError as exc:
+        raise DataError([Problem(f"{path.name}:{exc.lineno}", f"not valid JSON: {exc.msg}")]) from None
+    return assess_data(connection, data, where=path.name)
+
+
+def assess_data(connection: Connection, data: Any, where: str = "request") -> Assessment:
+    if not isinstance(data, dict):
+        raise DataError([Problem(where, "expected one JSON object describing an incident")])
+    data = {"sources": [{"url": "https://example.invalid/user-supplied", "title": "Facts supplied by the user",
+                         "publisher": "user"}], "id": "incident:user-supplied", **data}
+    try:
+        incident = Incident.model_validate(data)
+    except ValidationError as exc:
+        raise DataError([Problem(where, e["msg"], data.get("id"), ".".join(str(p) for p in e["loc"]))
+                         for e in exc.errors()]) from None
+    unknown = [(name, ref) for name, ref in incident.references() if reader.get(connection, ref) is None]
+    if unknown:
+        raise DataError([Problem(where, f"unknown record {ref!r}", incident.id, name) for name, ref in unknown])
+    return _assess(connection, incident)
+
+
+def _assess(connection: Connection, incident: Incident) -> Assessment:
+    claims = _claims_about(connection, incident)
+    sponsors = _group_sponsors(connection, [*incident.groups, *(c.attributed_to for c in claims
+                                                                 if c.attributed_to.startswith("group:"))])
+    strength = strengths(claims, sponsors)
+    involved = {*incident.victims, *(n.state for n in incident.nexus), *(x.state for x in incident.launched_from),
+                *(s.state for s in strength)}
+    context = Context(claims=claims, strengths=strength, members=_members_at(connection, involved, incident.start),
+                      commitments=_commitments_between(connection, involved, incident.start))
+    titles = {r.id: r.name for r in reader.listing(connection, kinds=["norm"])}
+    findings = assess(incident, context, titles=titles)
+    return Assessment(incident.model_dump(mode="json"), RULESET, [c.model_dump(mode="json") for c in claims],
+                      strength, findings)
+
+
+def _claims_about(connection: Connection, incident: Incident) -> list[AttributionClaim]:
+    rows = reader.referrers(connection, incident.id, kind="claim", field="subject")
+    return [AttributionClaim.model_validate(r.data) for r in rows]
+
+
+def _group_sponsors(connection: Connection, groups: Iterable[str]) -> dict[str, list[AttributionClaim]]:
+    """Claims attributing each group to a state, following recorded 'same group' links."""
+    result: dict[str, list[AttributionClaim]] = {}
+    for group in set(groups):
+        family = {group} | {
+            (link.data["b"] if link.data["a"] == group else link.data["a"])
+            for field in ("a", "b") for link in reader.referrers(connection, group, kind="grouplink", field=field)
+            if link.data.get("status") == "same"
+        }
+        found = []
+        for member in family:
+            found += [AttributionClaim.model_validate(r.data)
+                      for r in reader.referrers(connection, member, kind="claim", field="subject")]
+        result[group] = found
+    return result
+
+
+def _members_at(connection: Connection, states: set[str], date: str) -> dict[str, set[str]]:
+    day = date_floor(date)
+    members: dict[str, set[str]] = defaultdict(set)
+    for state in states:
+        for row in reader.referrers(connection, state, kind="membership", field="member"):
+            m = Membership.model_validate(row.data)
+            started = not m.valid_from or date_floor(m.valid_from) <= day
+            if started and (not m.valid_to or date_ceil(m.valid_to) >= day):
+                members[state].add(m.organization)
+    return dict(members)
+
+
+def _commitments_between(connection: Connection, states: set[str],
+                         date: str) -> dict[tuple[str, str], list[tuple[str, CommitmentInForce]]]:
+    """For each ordered pair of involved states, the commitments of instruments both had joined by
+    ``date``, keyed by the norms each commitment restates (and the norm of its instrument)."""
+    day = date_floor(date)
+    joined: dict[str, dict[str, str | None]] = defaultdict(dict)
+    for state in states:
+        for row in reader.referrers(connection, state, kind="party", field="actor"):
+            party = Party.model_validate(row.data)
+            if party.role.value in ("party", "signatory", "supporter", "participant") and (
+                    not party.date or date_floor(party.date) <= day):
+                joined[state][party.instrument] = party.date
+    norm_of_instrument: dict[str, list[str]] = defaultdict(list)
+    for row in reader.listing(connection, kinds=["norm"]):
+        restated = Norm.model_validate(row.data)
+        if restated.instrument and restated.category.value == "commitment":
+            norm_of_instrument[restated.instrument].append(restated.id)
+    result: dict[tuple[str, str], list[tuple[str, CommitmentInForce]]] = defaultdict(list)
+    for a in states:
+        for b in states:
+            if a == b:
+                continue
+            for instrument in set(joined[a]) & set(joined[b]):
+                stored = reader.get(connection, instrument)
+                if stored is None or (stored.end and date_ceil(stored.end) < day):
+                    continue
+                since = max(filter(None, [joined[a][instrument], joined[b][instrument], stored.start]), default=None)
+                for row in reader.referrers(connection, instrument, kind="commitment", field="instrument"):
+                    commitment = Commitment.model_validate(row.data)
+                    entry = CommitmentInForce(commitment.id, commitment.text, stored.name, since)
+                    for norm in {*commitment.norms, *norm_of_instrument.get(instrument, [])}:
+                        result[(a, b)].append((norm, entry))
+    return dict(result)
+
+
+# ---------------------------------------------------------------------------------------------
+# Listings
+
+
+@dataclass(frozen=True)
+class IncidentRow:
+    id: str
+    name: str
+    start: str | None
+    attributed_to: list[str]
+    victims: list[str]
+    engaged_norms: list[str]
+
+
+def incidents(connection: Connection, *, actor: str | None = None, norm: str | None = None,
+              start: str | None = None, end: str | None = None, limit: int = 500) -> list[IncidentRow]:
+    """Incidents by date, optionally those involving an actor (attributed to it or against it) or
+    engaging a norm (a violation alleged or contested)."""
+    start = parse_partial_date(start) if start else None
+    end = parse_partial_date(end) if end else None
+    ids: list[str] | None = None
+    if actor:
+        subject = resolve(connection, actor).id
+        ids = [r.id for r in reader.referrers(connection, subject, kind="incident")]
+        for claim in reader.referrers(connection, subject, kind="claim", field="attributed_to"):
+            if claim.data["subject"].startswith("incident:"):
+                ids.append(claim.data["subject"])
+            else:  # a claim about a group: the group's incidents
+                ids += [r.id for r in reader.referrers(connection, claim.data["subject"], kind="incident")]
+    norm_id = resolve(connection, norm).id if norm else None
+    rows = reader.listing(connection, kinds=["incident"], start_from=start, start_to=end, ids=ids)
+    result = []
+    for row in rows:
+        incident = Incident.model_validate(row.data)
+        engaged: list[str] = []
+        if norm_id:
+            engaged = sorted({f.norm for f in _assess(connection, incident).findings if f.status in ENGAGED})
+            if norm_id not in engaged:
+                continue
+        attributed = sorted({c.data["attributed_to"] for c in reader.referrers(connection, row.id, kind="claim",
+                                                                               field="subject")})
+        result.append(IncidentRow(row.id, row.name, row.start, attributed, list(incident.victims), engaged))
+        if len(result) >= limit:
+            break
+    return result
+
+
+def claims(connection: Connection, ref: str) -> list[dict[str, Any]]:
+    """Attribution claims about an incident or group, or made by or against an actor."""
+    subject = resolve(connection, ref)
+    rows = {r.id: r for field in ("subject", "attributed_to", "claimant", "claimant_state")
+            for r in reader.referrers(connection, subject.id, kind="claim", field=field)}
+    return sorted((r.data for r in rows.values()), key=lambda c: (c.get("date") or "", c["id"]))
+
+
+# ---------------------------------------------------------------------------------------------
+# A state's record
+
+
+@dataclass(frozen=True)
+class StateRecord:
+    state: str
+    name: str
+    attributed_incidents: list[dict[str, Any]]
+    norms_engaged: list[dict[str, Any]]
+    commitments: list[dict[str, Any]]
+    responses_made: list[dict[str, Any]]
+    responses_received: list[dict[str, Any]]
+    norm_summary: dict[str, dict[str, int]]
+
+
+def state_record(connection: Connection, ref: str) -> StateRecord:
+    """Incidents attributed to a state (by whom, how strongly), the norms it is alleged to have
+    engaged as addressee, the commitments it made, and responses it made and received."""
+    state = resolve(connection, ref)
+    if state.subkind != "state":
+        raise DataError([Problem(ref, f"{state.id} is not a state")])
+    involved = {r.id for r in reader.referrers(connection, state.id, kind="incident")}
+    for claim in reader.referrers(connection, state.id, kind="claim", field="attributed_to"):
+        subject = claim.data["subject"]
+        involved |= {subject} if subject.startswith("incident:") else {
+            r.id for r in reader.referrers(connection, subject, kind="incident")}
+    attributed, engaged = [], []
+    summary: dict[str, Counter[str]] = defaultdict(Counter)
+    for incident_id, stored in sorted(reader.get_many(connection, sorted(involved)).items(),
+                                      key=lambda kv: kv[1].start or ""):
+        assessment = _assess(connection, Incident.model_validate(stored.data))
+        mine = next((s for s in assessment.attribution if s.state == state.id), None)
+        if mine:
+            attributed.append({"incident": incident_id, "name": stored.name, "date": stored.start,
+                               "strength": mine.level, "claimants": list(mine.claimants),
+                               "contested_by": list(mine.contested_by)})
+        for finding in assessment.findings:
+            if finding.addressee == state.id and finding.status != "not_engaged":
+                summary[finding.norm][finding.status] += 1
+                if finding.status in ENGAGED:
+                    engaged.append({"incident": incident_id, "name": stored.name, "norm": finding.norm,
+                                    "status": finding.status, "explanation": finding.explanation})
+    commitments = []
+    for party in reader.referrers(connection, state.id, kind="party", field="actor"):
+        instrument = party.data["instrument"]
+        for row in reader.referrers(connection, instrument, kind="commitment", field="instrument"):
+            commitments.append({"commitment": row.id, "text": row.data["text"], "instrument": instrument,
+                                "role": party.data.get("role"), "since": party.data.get("date")})
+    made = [Response.model_validate(r.data).model_dump(mode="json")
+            for r in reader.referrers(connection, state.id, kind="response", field="actor")]
+    received = [Response.model_validate(r.data).model_dump(mode="json")
+                for r in reader.referrers(connection, state.id, kind="response", field="targets")]
+    return StateRecord(state.id, state.name, attributed, engaged, commitments, made, received,
+                       {norm: dict(counts) for norm, counts in sorted(summary.items())})
+
+
+def norm_summary(connection: Connection, *, since: str | None = None) -> dict[str, dict[str, dict[str, int]]]:
+    """Across all incidents: for each norm, per addressee state, how many findings of each status."""
+    table: dict[str, dict[str, Counter[str]]] = defaultdict(lambda: defaultdict(Counter))
+    for row in reader.listing(connection, kinds=["incident"], start_from=parse_partial_date(since) if since else None):
+        for finding in _assess(connection, Incident.model_validate(row.data)).findings:
+            if finding.addressee and finding.status != "not_engaged":
+                table[finding.norm][finding.addressee][finding.status] += 1
+    return {norm: {state: dict(c) for state, c in states.items()} for norm, states in sorted(table.items())}
+
