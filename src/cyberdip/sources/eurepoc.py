@@ -67,8 +67,9 @@ measures", "preventive measures") do not map to our response kinds.
 
 from __future__ import annotations
 
+import hashlib
 import re
-from collections import Counter, defaultdict
+from collections import defaultdict
 from pathlib import Path
 
 from cyberdip.model import Actor, ActorKind, AttributionClaim, Citation, Incident
@@ -90,6 +91,7 @@ from cyberdip.sources.incident_common import (
     split_values,
     summary_text,
     unique,
+    year_hint,
 )
 
 GLOBAL = "EuRepoC_Global_Database_1.1.csv"
@@ -154,9 +156,12 @@ def read_eurepoc(path: Path, states: StateResolver) -> ImportedIncidents:
     receivers = _read_receivers(folder / RECEIVERS, names, errors)
 
     starts: dict[str, str] = {}
+    skipped: set[str] = set()
     for row in read_rows(global_file, ("ID", "name", "description", "start_date"), errors):
         incident = _incident(row, receivers.get(row.values.get("ID", "").strip()), names, result, errors)
-        if incident is not None:
+        if incident is None:
+            skipped.add(f"incident:eurepoc/{row.values.get('ID', '').strip()}")
+        else:
             if incident.id in starts:
                 errors.append(Problem(row.where, f"incident ID {incident.id!r} appears twice"))
                 continue
@@ -165,7 +170,7 @@ def read_eurepoc(path: Path, states: StateResolver) -> ImportedIncidents:
     for incident_id in set(receivers) - {key.rsplit("/", 1)[1] for key in starts}:
         result.warnings.append(Problem(RECEIVERS, f"receivers listed for incident {incident_id}, which "
                                        f"{global_file.name} does not have"))
-    _read_claims(folder / ATTRIBUTIONS, starts, names, result, errors)
+    _read_claims(folder / ATTRIBUTIONS, starts, skipped, names, result, errors)
     names.report(global_file.name + " and companions", "country", result.warnings)
     return finish(result, errors)
 
@@ -212,7 +217,7 @@ def _incident(row: Row, receivers: _Receivers | None, names: StateNames, result:
         errors.append(Problem(row.where, f"no numeric incident ID ({raw_id!r})"))
         return None
     try:
-        start = iso_date(v["start_date"])
+        start = iso_date(v["start_date"]) if v.get("start_date", "").strip() else ""
         end = iso_date(v["end_date"]) if v.get("end_date", "").strip() else None
         categories = parse_list(v.get("receiver_category"))
         countries = parse_list(v.get("receiver_country"))
@@ -223,6 +228,20 @@ def _incident(row: Row, receivers: _Receivers | None, names: StateNames, result:
         errors.append(Problem(row.where, str(exc), record=f"incident:eurepoc/{raw_id}"))
         return None
     record_id = f"incident:eurepoc/{raw_id}"
+    note = None
+    if not start:
+        hint = year_hint(v.get("end_date", ""), v.get("attribution_date", ""), v.get("name", ""),
+                         v.get("description", ""), v.get("sources_url", ""))
+        if hint is None:
+            result.warnings.append(Problem(row.where, "no start date, and no year in its other dates, text or "
+                                           "sources: "
+                                           "incident left out", record=record_id, field="start_date"))
+            result.counts["skipped"] += 1
+            return None
+        start = hint
+        note = "start date not given by EuRepoC; the earliest year in its dates or text is used"
+        result.warnings.append(Problem(row.where, f"no start date: year {hint} taken from its other dates or "
+                                       "text", record=record_id, field="start_date"))
     if end and end < start:
         result.warnings.append(Problem(row.where, f"end date {end} is before the start date {start}; end left out",
                                        record=record_id, field="end_date"))
@@ -277,7 +296,7 @@ def _incident(row: Row, receivers: _Receivers | None, names: StateNames, result:
             zero_days=zero_days,
             effects=effects,
             context="armed_conflict" if intensity in ("HIIK 4", "HIIK 5") else None,
-            notes=_notes(v),
+            notes="; ".join(x for x in (note, _notes(v)) if x) or None,
             sources=[EUREPOC_SOURCE.model_copy(update={"locator": f"incident {raw_id}"})],
         )
     except ValueError as exc:
@@ -314,7 +333,7 @@ def _notes(v: dict[str, str]) -> str | None:
 # Attribution claims and groups
 
 
-def _read_claims(file: Path, starts: dict[str, str], names: StateNames, result: ImportedIncidents,
+def _read_claims(file: Path, starts: dict[str, str], skipped: set[str], names: StateNames, result: ImportedIncidents,
                  errors: list[Problem]) -> None:
     ids = UniqueIds()
     groups: dict[str, Actor] = {}
@@ -325,6 +344,10 @@ def _read_claims(file: Path, starts: dict[str, str], names: StateNames, result: 
         incident_raw = v.get("incident_ID", "").strip()
         subject = f"incident:eurepoc/{incident_raw}"
         if subject not in starts:
+            if subject in skipped:
+                result.warnings.append(Problem(row.where, f"attribution for incident {incident_raw}, which was left "
+                                               "out: no claim made"))
+                continue
             errors.append(Problem(row.where, f"attribution for incident {incident_raw!r}, which the global file "
                                   "does not have"))
             continue
@@ -411,7 +434,7 @@ def _group(raw: str, groups: dict[str, Actor]) -> str:
     text = _AFFILIATION.sub("", text).strip() or text
     parts = unique(p.strip() for p in text.split("/") if p.strip()) or [raw.strip()]
     name, aliases = parts[0], parts[1:]
-    record_id = f"group:eurepoc/{make_slug(name, 'g' + str(abs(hash(name)) % 10**8))}"
+    record_id = f"group:eurepoc/{make_slug(name, 'g' + hashlib.sha256(name.encode()).hexdigest()[:10])}"
     existing = groups.get(record_id)
     if existing is not None:
         merged = unique([*existing.aliases, *(a for a in aliases if a != existing.name)])
@@ -461,7 +484,3 @@ def _claimant_name(v: dict[str, str], kind: ClaimantKind, basis: str) -> str:
         return v["attributed_initiator"].strip()
     return f"unnamed (EuRepoC: {basis if not blank(basis) else 'claimant not given'})"
 
-
-def unmapped_counts(result: ImportedIncidents) -> Counter[str]:
-    """How many warnings of each sort an import produced (for summaries)."""
-    return Counter(p.reason.split(" ", 1)[0] for p in result.warnings)

@@ -233,3 +233,14 @@ _BAD_TEXT = re.compile(r"\?\?|\ufffd|[A-Za-z]\?[A-Za-z]|\s\?[a-z]")
 def misencoded(text: str) -> bool:
     """Characters lost in an export: ``Children?? Hospital``, ``as?Pawn Storm``, U+FFFD."""
     return bool(_BAD_TEXT.search(text))
+
+
+_YEAR = re.compile(r"(?<!\d)((?:19[89]|20[0-3])\d)(?!\d)")
+
+
+def year_hint(*texts: str) -> str | None:
+    """The earliest plausible year (1980–2039) named in the texts (dates, descriptions, source
+    URLs): the best start we can give an incident whose dataset row has no start date. Callers
+    use it only at year precision and say so in the record's notes and a warning."""
+    years = [match.group(1) for text in texts for match in _YEAR.finditer(text or "")]
+    return min(years) if years else None

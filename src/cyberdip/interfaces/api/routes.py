@@ -6,10 +6,10 @@ import datetime as dt
 from collections.abc import Iterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request
 from sqlalchemy import Connection
 
-from cyberdip.services import catalogue, likeminded
+from cyberdip.services import catalogue, likeminded, norms
 from cyberdip.services import timeline as timeline_service
 from cyberdip.services.votes import Selection
 from cyberdip.services.workbench import Workbench
@@ -143,3 +143,45 @@ def partners(conn: Conn, state: str, matter: str | None = None, as_of: str | Non
 def coalition(conn: Conn, resolution: str | None = None, matter: str | None = None,
               important: bool | None = None) -> likeminded.CoalitionResult:
     return likeminded.coalition(conn, resolution=resolution, matter=matter, important=important)
+
+
+# ------------------------------------------------------------------------------------------------
+# Norms, incidents, attribution claims
+
+
+@router.get("/norms", summary="The norm catalogue: GGE 2015 norms, international law, commitments")
+def norm_catalogue(conn: Conn) -> list[dict[str, Any]]:
+    return catalogue.list_records(conn, "norm")
+
+
+@router.get("/incident-schema", summary="JSON Schema of an incident, as `POST /api/assess` expects it")
+def incident_schema() -> dict[str, Any]:
+    return norms.incident_schema()
+
+
+@router.get("/assess/{ref:path}", summary="Assess a stored incident against every norm, with explanations")
+def assess_stored(conn: Conn, ref: str) -> norms.Assessment:
+    return norms.assess_ref(conn, ref)
+
+
+@router.post("/assess", summary="Assess an incident described in the request body (nothing is stored)")
+def assess_posted(conn: Conn, incident: Annotated[dict[str, Any], Body()]) -> norms.Assessment:
+    return norms.assess_data(conn, incident)
+
+
+@router.get("/record/{state}", summary="A state's record: attributions, norms engaged, commitments, responses")
+def state_record(conn: Conn, state: str) -> norms.StateRecord:
+    return norms.state_record(conn, state)
+
+
+@router.get("/incidents", summary="Incidents, optionally by actor, norm engaged and period")
+def incident_list(conn: Conn, actor: str | None = None, norm: str | None = None,
+                  start: Annotated[str | None, Query(alias="from")] = None,
+                  end: Annotated[str | None, Query(alias="to")] = None,
+                  limit: Annotated[int, Query(ge=1, le=10000)] = 500) -> list[norms.IncidentRow]:
+    return norms.incidents(conn, actor=actor, norm=norm, start=start, end=end, limit=limit)
+
+
+@router.get("/claims/{ref:path}", summary="Attribution claims about an incident or group, or by or against an actor")
+def claim_list(conn: Conn, ref: str) -> list[dict[str, Any]]:
+    return norms.claims(conn, ref)
