@@ -36,6 +36,12 @@ SECTION_TITLES: dict[tuple[str, str], str] = {
     ("matter", "parent"): "Sub-matters",
     ("incident", "victims"): "Incidents affecting it",
     ("incident", "groups"): "Incidents linked to this group",
+    ("incident", "nexus"): "Incidents it is alleged to stand behind",
+    ("incident", "launched_from"): "Incidents that used its territory",
+    ("incident", "vulnerability_withheld_by"): "Incidents exploiting a vulnerability it withheld",
+    ("claim", "claimant_state"): "Attribution claims by its government",
+    ("grouplink", "a"): "Linked group records",
+    ("grouplink", "b"): "Linked group records",
     ("claim", "subject"): "Attribution claims",
     ("claim", "attributed_to"): "Attribution claims naming it",
     ("claim", "claimant"): "Attribution claims it made",
@@ -240,7 +246,8 @@ def _fields_pointing_at(data: dict[str, Any], target: str) -> list[str]:
     for name, value in data.items():
         if name in ("id", "sources"):
             continue
-        if value == target or (isinstance(value, list) and target in value):
+        nested = isinstance(value, list) and any(isinstance(v, dict) and target in v.values() for v in value)
+        if value == target or (isinstance(value, list) and target in value) or nested:
             fields.append(name)
     return fields
 

@@ -85,7 +85,7 @@ def read_cfr(path: Path, states: StateResolver) -> ImportedIncidents:
     for row in read_rows(file, COLUMNS, errors):
         _row(row, ids, victim_names, sponsor_names, result, errors)
     sponsor_names.report(file.name, "sponsor", result.warnings)
-    victim_names.report(file.name, "victim", result.warnings)
+    victim_names.report(file.name, "victim", result.warnings, min_count=2)
     return finish(result, errors)
 
 
@@ -101,9 +101,12 @@ def _row(row: Row, ids: UniqueIds, victim_names: StateNames, sponsor_names: Stat
 
     # Where did Type land? In a sound row it is column 8 (or blank); in a shifted one elsewhere.
     type_at = _TYPE
-    if not (blank(cells[_TYPE]) or cells[_TYPE].strip().casefold() in TYPE_EFFECTS):
+    if cells[_TYPE].strip().casefold() not in TYPE_EFFECTS:
         found = [i for i in range(4, len(cells)) if cells[i].strip().casefold() in TYPE_EFFECTS]
-        type_at = found[0] if found else -1
+        if found:
+            type_at = found[0]
+        elif not blank(cells[_TYPE]):
+            type_at = -1
     shifted = type_at != _TYPE
     if shifted:
         where_type = f"found in column {type_at + 1}" if type_at >= 0 else "not found"
@@ -118,10 +121,13 @@ def _row(row: Row, ids: UniqueIds, victim_names: StateNames, sponsor_names: Stat
     if shifted:
         parts = split_values(sponsor_cell, ",")
         resolved = [sponsor_names.quiet(p) for p in parts]
-        if parts and '"' not in sponsor_cell and all(resolved):
+        whole = sponsor_names.quiet(sponsor_cell) if '"' not in sponsor_cell else None
+        if whole:
+            sponsors = [whole]
+        elif parts and '"' not in sponsor_cell and all(resolved):
             sponsors = unique(s for s in resolved if s)
     else:
-        sponsors = unique(s for p in split_values(sponsor_cell, ",") if (s := sponsor_names(p)))
+        sponsors = sponsor_names.many(sponsor_cell)
 
     fields = [(name, cells[i]) for i, name in enumerate(COLUMNS[:7]) if misencoded(cells[i])]
     if fields:
@@ -152,7 +158,7 @@ def _row(row: Row, ids: UniqueIds, victim_names: StateNames, sponsor_names: Stat
             effects.append(effect)
     victims: list[str] = []
     if not shifted:
-        victims = unique(s for p in split_values(cells[5], ",") if (s := victim_names(p)))
+        victims = victim_names.many(cells[5])
         if not blank(cells[4]):
             notes.append(f"CFR response: {' '.join(cells[4].split())}")
     if kind:

@@ -72,9 +72,10 @@ def is_generic(alias: str) -> bool:
 
 
 def source_of(group: Actor) -> str:
-    """Which source a group record comes from: ``group:misp/apt28`` → ``misp``."""
+    """Which source a group record comes from: ``group:misp/apt28`` → ``misp``; groups of the
+    curated dataset (``group:apt28``) → ``curated``."""
     local = group.id.split(":", 1)[1]
-    return local.split("/", 1)[0] if "/" in local else str(group.sources[0].url)
+    return local.split("/", 1)[0] if "/" in local else "curated"
 
 
 def link_groups(groups: Sequence[Actor], decided_by: str) -> list[GroupLink]:

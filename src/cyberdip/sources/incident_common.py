@@ -161,10 +161,27 @@ class StateNames:
             self._cache[name] = self._resolve(name)
         return self._cache[name]
 
-    def report(self, where: str, what: str, into: list[Problem]) -> None:
+    def report(self, where: str, what: str, into: list[Problem], min_count: int = 1) -> None:
+        """One warning per unmapped name seen at least ``min_count`` times, one for the rest."""
+        rest: list[str] = []
         for name, count in sorted(self.unmapped.items(), key=lambda item: (-item[1], item[0])):
-            into.append(Problem(where, f"{what} {name!r} ({count}×) matches no state in the knowledge base; "
-                                "left out"))
+            if count >= min_count:
+                into.append(Problem(where, f"{what} {name!r} ({count}×) matches no state in the knowledge base; "
+                                    "left out"))
+            else:
+                rest.append(name)
+        if rest:
+            shown = "; ".join(rest[:15]) + ("; ..." if len(rest) > 15 else "")
+            into.append(Problem(where, f"{len(rest)} other {what} name(s), each seen fewer than {min_count} times, "
+                                f"match no state and were left out: {shown}"))
+
+    def many(self, cell: str) -> list[str]:
+        """States named in a comma-separated cell; the whole cell is tried first, since some names
+        hold a comma themselves ("Palestine, State of", "Korea, Republic of")."""
+        if not blank(cell) and "," in cell and (whole := self.quiet(cell)):
+            return [whole]
+        parts = (_CONNECTIVE.sub("", part.strip()).rstrip(".").strip() for part in cell.split(","))
+        return unique(s for part in parts if (s := self(part)))
 
 
 def add_effects(effects: list[Effect], *new: Effect) -> None:
@@ -235,6 +252,7 @@ def misencoded(text: str) -> bool:
     return bool(_BAD_TEXT.search(text))
 
 
+_CONNECTIVE = re.compile(r"^(?:and|the)\s+", re.IGNORECASE)
 _YEAR = re.compile(r"(?<!\d)((?:19[89]|20[0-3])\d)(?!\d)")
 
 

@@ -21,7 +21,7 @@ from rich.table import Table
 
 from cyberdip.interfaces import charts
 from cyberdip.model.errors import DataError, NotFound
-from cyberdip.services import catalogue, export, likeminded, loading, norms, votes
+from cyberdip.services import catalogue, export, likeminded, loading, norms, threat_imports, votes
 from cyberdip.services import timeline as timeline_service
 from cyberdip.services.settings import Settings
 from cyberdip.services.workbench import NotInitialised, Workbench
@@ -140,6 +140,65 @@ def import_unga(
                      summary.merged_with_existing else ""))
     for matter, count in summary.tagged.items():
         console.print(f"  {count} roll calls tagged {matter}")
+
+
+def _threat_summary(summary: threat_imports.ThreatImportSummary, path: Path, as_json: bool) -> None:
+    if as_json:
+        _print_json(summary)
+        return
+    counts = ", ".join(f"{k} {v}" for k, v in sorted(summary.counts.items()))
+    console.print(f"Imported {path} ({summary.format}): {summary.added} added, {summary.changed} changed, "
+                  f"{summary.unchanged} unchanged" + (f", {summary.links} group links" if summary.links else ""))
+    if counts:
+        console.print(f"  {counts}", highlight=False)
+    for warning in summary.warnings[:20]:
+        errors.print(f"  warning: {warning}", highlight=False, markup=False)
+    if len(summary.warnings) > 20:
+        errors.print(f"  ... and {len(summary.warnings) - 20} more warnings")
+
+
+@import_app.command("eurepoc")
+def import_eurepoc(path: Path = typer.Argument(..., help="Folder with the EuRepoC v1.1 CSV files (or the global "
+                                               "database CSV)."), as_json: bool = JsonOption) -> None:
+    """Import EuRepoC incidents; each attribution row becomes a claim."""
+    with _workbench(as_json) as workbench:
+        _threat_summary(threat_imports.import_incidents(workbench, "eurepoc", path), path, as_json)
+
+
+@import_app.command("cfr")
+def import_cfr(path: Path = typer.Argument(..., help="The CFR Cyber Operations Tracker CSV export."),
+               as_json: bool = JsonOption) -> None:
+    """Import the CFR Cyber Operations Tracker (shifted and mis-encoded rows are reported)."""
+    with _workbench(as_json) as workbench:
+        _threat_summary(threat_imports.import_incidents(workbench, "cfr", path), path, as_json)
+
+
+@import_app.command("dcid")
+def import_dcid(path: Path = typer.Argument(..., help="The DCID 2.0 incidents CSV."),
+                as_json: bool = JsonOption) -> None:
+    """Import the Dyadic Cyber Incident and Dispute data (DCID 2.0)."""
+    with _workbench(as_json) as workbench:
+        _threat_summary(threat_imports.import_incidents(workbench, "dcid", path), path, as_json)
+
+
+@import_app.command("misp")
+def import_misp(
+    path: Path = typer.Argument(..., help="The MISP galaxy threat-actor cluster (threat-actor.json)."),
+    as_of: str | None = typer.Option(None, "--as-of", help="Date the file was retrieved (claims are dated by it)."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Import MISP threat actors (aliases; CFR sponsor fields become claims) and link them to other sources."""
+    with _workbench(as_json) as workbench:
+        summary = threat_imports.import_groups(workbench, "misp", path, as_of=_date(as_of, "--as-of"))
+        _threat_summary(summary, path, as_json)
+
+
+@import_app.command("attack")
+def import_attack(path: Path = typer.Argument(..., help="A MITRE ATT&CK STIX 2.0 or 2.1 bundle (.json or .json.gz)."),
+                  as_json: bool = JsonOption) -> None:
+    """Import MITRE ATT&CK intrusion sets and link them to groups from other sources by shared aliases."""
+    with _workbench(as_json) as workbench:
+        _threat_summary(threat_imports.import_groups(workbench, "attack", path), path, as_json)
 
 
 fetch_app = typer.Typer(help="Download public datasets and import them.", no_args_is_help=True)
