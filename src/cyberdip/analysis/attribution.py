@@ -82,7 +82,9 @@ def strengths(claims: Sequence[AttributionClaim], group_sponsors: dict[str, list
                     per_state[sponsor.attributed_to].append((level, claim, _who(claim)))
     result = []
     for state, entries in per_state.items():
-        official = {who for level, c, who in entries if c.claimant_kind.value in _OFFICIAL and level >= 4}
+        # governments are counted once however many of their agencies spoke
+        official = {c.claimant_state or who for level, c, who in entries
+                    if c.claimant_kind.value in _OFFICIAL and level >= LEVELS.index("one_government")}
         best = max(level for level, _, _ in entries)
         if best >= LEVELS.index("one_government") and len(official) >= 2:
             best = LEVELS.index("several_governments")
