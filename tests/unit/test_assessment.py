@@ -80,7 +80,8 @@ def test_13c_knowing_inaction_by_the_territorial_state() -> None:
     refused = incident(actor_type="criminal", effects=["extortion"], victims=["state:USA"],
                        launched_from=[{"state": "state:RUS", "notified": True, "response": "refused"}])
     assert finding("norm:gge2015-13c", refused, context(), "state:RUS").status == VIOLATION
-    acted = refused.model_copy(update={"launched_from": [refused.launched_from[0].model_copy(update={"response": "acted"})]})
+    acted_entry = refused.launched_from[0].model_copy(update={"response": "acted"})
+    acted = refused.model_copy(update={"launched_from": [acted_entry]})
     assert finding("norm:gge2015-13c", acted, context(), "state:RUS").status == COMPLIANCE
     assert finding("norm:il-due-diligence", refused, context(), "state:RUS").status == CONTESTED
 
