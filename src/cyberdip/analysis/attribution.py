@@ -65,21 +65,27 @@ def _level(claim: AttributionClaim) -> int:
     return LEVELS.index("media")
 
 
-def strengths(claims: Sequence[AttributionClaim], group_sponsors: dict[str, list[AttributionClaim]]) -> list[Strength]:
+def strengths(claims: Sequence[AttributionClaim], group_sponsors: dict[str, list[AttributionClaim]],
+              group_states: dict[str, set[str]] | None = None) -> list[Strength]:
     """Attribution strength for every state the claims (directly or through a group) name.
 
-    ``group_sponsors`` maps a group id to the claims attributing that group to a state.
+    ``group_sponsors`` maps a group id to the claims attributing that group to a state;
+    ``group_states`` maps a group to the states the incident record itself alleges stand behind
+    it (its ``nexus``), used when no claim links the group to a state.
     """
     per_state: dict[str, list[tuple[int, AttributionClaim, str]]] = defaultdict(list)
     for claim in claims:
         if claim.attributed_to.startswith("state:"):
             per_state[claim.attributed_to].append((_level(claim), claim, _who(claim)))
         elif claim.attributed_to.startswith("group:"):
-            for sponsor in group_sponsors.get(claim.attributed_to, []):
-                if sponsor.attributed_to.startswith("state:"):
-                    # through a group: as strong as the weaker of the two links
-                    level = min(_level(claim), _level(sponsor))
-                    per_state[sponsor.attributed_to].append((level, claim, _who(claim)))
+            sponsors = [s for s in group_sponsors.get(claim.attributed_to, []) if s.attributed_to.startswith("state:")]
+            for sponsor in sponsors:
+                # through a group: as strong as the weaker of the two links
+                level = min(_level(claim), _level(sponsor))
+                per_state[sponsor.attributed_to].append((level, claim, _who(claim)))
+            if not sponsors:
+                for state in (group_states or {}).get(claim.attributed_to, set()):
+                    per_state[state].append((_level(claim), claim, _who(claim)))
     result = []
     for state, entries in per_state.items():
         # governments are counted once however many of their agencies spoke

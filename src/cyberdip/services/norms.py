@@ -86,7 +86,8 @@ def _assess(connection: Connection, incident: Incident) -> Assessment:
     claims = _claims_about(connection, incident)
     sponsors = _group_sponsors(connection, [*incident.groups, *(c.attributed_to for c in claims
                                                                  if c.attributed_to.startswith("group:"))])
-    strength = strengths(claims, sponsors)
+    behind = {n.state for n in incident.nexus if n.nexus.value in ("organ", "directed", "supported")}
+    strength = strengths(claims, sponsors, {group: behind for group in incident.groups})
     involved = {*incident.victims, *(n.state for n in incident.nexus), *(x.state for x in incident.launched_from),
                 *(s.state for s in strength)}
     context = Context(claims=claims, strengths=strength, members=_members_at(connection, involved, incident.start),
