@@ -78,7 +78,10 @@ def test_state_record(loaded: Workbench) -> None:
     assert record.commitments and record.responses_received
 
 
-@pytest.mark.parametrize("norm", ["norm:gge2015-13f", "13(f) Do not damage critical infrastructure that serves the public"])
+BY_ID_AND_NAME = ["norm:gge2015-13f", "13(f) Do not damage critical infrastructure that serves the public"]
+
+
+@pytest.mark.parametrize("norm", BY_ID_AND_NAME)
 def test_incidents_engaging_a_norm(loaded: Workbench, norm: str) -> None:
     with loaded.reading() as connection:
         rows = norms.incidents(connection, norm=norm)

@@ -99,8 +99,15 @@ def _assess(connection: Connection, incident: Incident) -> Assessment:
 
 
 def _claims_about(connection: Connection, incident: Incident) -> list[AttributionClaim]:
-    rows = reader.referrers(connection, incident.id, kind="claim", field="subject")
-    return [AttributionClaim.model_validate(r.data) for r in rows]
+    """The incident's claims, each agency claimant tied to its government (so that two agencies of
+    one government never count as two governments)."""
+    claims = [AttributionClaim.model_validate(r.data)
+              for r in reader.referrers(connection, incident.id, kind="claim", field="subject")]
+    agencies = reader.get_many(connection, [c.claimant for c in claims
+                                            if c.claimant and c.claimant.startswith("agency:") and not c.claimant_state])
+    parents = {aid: a.data.get("parent") for aid, a in agencies.items()}
+    return [c.model_copy(update={"claimant_state": parents[c.claimant]})
+            if c.claimant in parents and str(parents[c.claimant]).startswith("state:") else c for c in claims]
 
 
 def _group_sponsors(connection: Connection, groups: Iterable[str]) -> dict[str, list[AttributionClaim]]:
