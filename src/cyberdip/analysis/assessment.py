@@ -298,20 +298,15 @@ def _pair_addressees(a: str, b: str) -> Addressees:
     return lambda incident, context: [s for s in attackers(incident, context) if s in (a, b)]
 
 
-def _uk_china(incident: Incident, context: Context, state: str) -> list[Condition]:
-    other = "state:GBR" if state == "state:CHN" else "state:CHN"
-    return [state_role(incident, context, state), _dated(incident, "2015-10-22"),
-            Condition("the operation stole intellectual property or trade secrets for commercial gain",
-                      "ip_theft" in incident.effects, trigger=True),
-            Condition(f"the victims were in {other}", other in incident.victims, trigger=True)]
-
-
-def _us_china(incident: Incident, context: Context, state: str) -> list[Condition]:
-    other = "state:USA" if state == "state:CHN" else "state:CHN"
-    return [state_role(incident, context, state), _dated(incident, "2015-09-25"),
-            Condition("the operation stole intellectual property or trade secrets for commercial gain",
-                      "ip_theft" in incident.effects, trigger=True),
-            Condition(f"the victims were in {other}", other in incident.victims, trigger=True)]
+def _ip_theft_pledge(parties: tuple[str, str], since: str) -> Conditions:
+    """A bilateral pledge against commercial IP theft: each party judged for theft from the other."""
+    def conditions(incident: Incident, context: Context, state: str) -> list[Condition]:
+        other = parties[1] if state == parties[0] else parties[0]
+        return [state_role(incident, context, state), _dated(incident, since),
+                Condition("the operation stole intellectual property or trade secrets for commercial gain",
+                          "ip_theft" in incident.effects, trigger=True),
+                Condition(f"the victims were in {other}", other in incident.victims, trigger=True)]
+    return conditions
 
 
 def _g20(incident: Incident, context: Context, state: str) -> list[Condition]:
@@ -360,8 +355,10 @@ RULES: dict[str, Rule] = {rule.norm: rule for rule in (
          compliance=_acted_after_notice),
     Rule("norm:ihl-distinction", attackers, _ihl),
     Rule("norm:il-human-rights", attackers, _13e),
-    Rule("norm:us-china-2015-ip-theft", _pair_addressees("state:USA", "state:CHN"), _us_china),
-    Rule("norm:uk-china-2015-ip-theft", _pair_addressees("state:GBR", "state:CHN"), _uk_china),
+    Rule("norm:us-china-2015-ip-theft", _pair_addressees("state:USA", "state:CHN"),
+         _ip_theft_pledge(("state:USA", "state:CHN"), "2015-09-25")),
+    Rule("norm:uk-china-2015-ip-theft", _pair_addressees("state:GBR", "state:CHN"),
+         _ip_theft_pledge(("state:GBR", "state:CHN"), "2015-10-22")),
     Rule("norm:g20-2015-ip-theft", attackers, _g20),
     Rule("norm:paris-call-elections", attackers, _paris_call),
     Rule("norm:geneva-2021-critical-sectors", _pair_addressees("state:RUS", "state:RUS"), _geneva,

@@ -103,8 +103,9 @@ def _claims_about(connection: Connection, incident: Incident) -> list[Attributio
     one government never count as two governments)."""
     claims = [AttributionClaim.model_validate(r.data)
               for r in reader.referrers(connection, incident.id, kind="claim", field="subject")]
-    agencies = reader.get_many(connection, [c.claimant for c in claims
-                                            if c.claimant and c.claimant.startswith("agency:") and not c.claimant_state])
+    agency_ids = [c.claimant for c in claims
+                  if c.claimant and c.claimant.startswith("agency:") and not c.claimant_state]
+    agencies = reader.get_many(connection, agency_ids)
     parents = {aid: a.data.get("parent") for aid, a in agencies.items()}
     return [c.model_copy(update={"claimant_state": parents[c.claimant]})
             if c.claimant in parents and str(parents[c.claimant]).startswith("state:") else c for c in claims]

@@ -24,7 +24,7 @@ from cyberdip.model import Actor, Citation
 from cyberdip.model.errors import DataError, Problem
 from cyberdip.model.records import ActorKind
 from cyberdip.model.values import normalise_name, parse_partial_date
-from cyberdip.sources.group_links import ImportedGroups, read_json, short_summary
+from cyberdip.sources.group_links import ImportedGroups, first_error, read_json, short_summary
 
 ATTACK_SOURCE_NAMES = frozenset({"mitre-attack", "mitre-mobile-attack", "mitre-ics-attack"})
 ATTACK_LICENCE = "MITRE ATT&CK licence (royalty-free; © The MITRE Corporation)"
@@ -109,7 +109,7 @@ def read_attack_groups(path: Path) -> ImportedGroups:
                 website=url, sources=[citation],
             )
         except (ValidationError, TypeError) as exc:
-            errors.append(Problem(where, _first_error(exc), record=label))
+            errors.append(Problem(where, first_error(exc), record=label))
             continue
         result.groups.append(group)
         result.count("groups")
@@ -155,11 +155,3 @@ def _date(raw: object) -> str | None:
         return parse_partial_date(raw[:10])
     except ValueError:
         return None
-
-
-def _first_error(exc: Exception) -> str:
-    if isinstance(exc, ValidationError):
-        error = exc.errors()[0]
-        location = ".".join(str(part) for part in error["loc"])
-        return f"{location}: {error['msg']}" if location else str(error["msg"])
-    return str(exc)

@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from cyberdip.model import Actor, AttributionClaim, Citation, GroupLink, Record
 from cyberdip.model.errors import DataError, Problem
 from cyberdip.model.values import normalise_name
@@ -212,3 +214,12 @@ def short_summary(text: str | None, limit: int = SUMMARY_LIMIT) -> str | None:
         cut = sentence[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:- ")
         sentence = cut + "…"
     return sentence
+
+
+def first_error(exc: Exception) -> str:
+    """The first validation error as ``field: reason`` (or the exception's text)."""
+    if isinstance(exc, ValidationError):
+        error = exc.errors()[0]
+        location = ".".join(str(part) for part in error["loc"])
+        return f"{location}: {error['msg']}" if location else str(error["msg"])
+    return str(exc)

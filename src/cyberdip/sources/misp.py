@@ -35,7 +35,7 @@ from cyberdip.model import Actor, AttributionClaim, Citation
 from cyberdip.model.errors import DataError, Problem
 from cyberdip.model.records import ActorKind, ClaimantKind, ClaimType
 from cyberdip.model.values import normalise_name, parse_partial_date, slug
-from cyberdip.sources.group_links import ImportedGroups, read_json, short_summary
+from cyberdip.sources.group_links import ImportedGroups, first_error, read_json, short_summary
 
 Confidence = Literal["low", "medium", "high"]
 StateResolver = Callable[[str], str | None]  # a name or ISO alpha-2 code -> "state:XXX" or None
@@ -118,7 +118,7 @@ def read_misp_threat_actors(path: Path, states: StateResolver, *, as_of: str | N
                 sources=[source],
             )
         except (ValidationError, TypeError) as exc:
-            errors.append(Problem(where, _first_error(exc), record=name))
+            errors.append(Problem(where, first_error(exc), record=name))
             continue
         result.groups.append(group)
         result.count("groups")
@@ -253,11 +253,3 @@ def _published(cluster: dict[str, Any]) -> str | None:
         except ValueError:
             return None
     return None
-
-
-def _first_error(exc: Exception) -> str:
-    if isinstance(exc, ValidationError):
-        error = exc.errors()[0]
-        location = ".".join(str(part) for part in error["loc"])
-        return f"{location}: {error['msg']}" if location else str(error["msg"])
-    return str(exc)
