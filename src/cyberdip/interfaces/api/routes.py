@@ -154,6 +154,11 @@ def norm_catalogue(conn: Conn) -> list[dict[str, Any]]:
     return catalogue.list_records(conn, "norm")
 
 
+@router.get("/norms/summary", summary="Per norm, how often each state is the addressee of each finding")
+def norm_summary(conn: Conn, since: str | None = None) -> dict[str, dict[str, dict[str, int]]]:
+    return norms.norm_summary(conn, since=since)
+
+
 @router.get("/incident-schema", summary="JSON Schema of an incident, as `POST /api/assess` expects it")
 def incident_schema() -> dict[str, Any]:
     return norms.incident_schema()

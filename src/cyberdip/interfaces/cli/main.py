@@ -555,6 +555,26 @@ def record(
                   f"responses received: {len(result.responses_received)}")
 
 
+@app.command("norms")
+def norms_command(
+    since: str | None = typer.Option(None, "--since", help="Only incidents from this date."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Per-norm summary across states: how often each state is the addressee of each finding."""
+    with _workbench(as_json) as workbench, workbench.reading() as connection:
+        summary = norms.norm_summary(connection, since=since)
+    if as_json:
+        _print_json(summary)
+        return
+    table = Table("norm", "state", "violation alleged", "contested", "undetermined", "compliance")
+    for norm, states in summary.items():
+        ranked = sorted(states.items(), key=lambda kv: -kv[1].get("violation_alleged", 0) - kv[1].get("contested", 0))
+        for state, counts in ranked[:5]:
+            table.add_row(norm, state, *(str(counts.get(k, "")) for k in
+                                         ("violation_alleged", "contested", "undetermined", "compliance")))
+    console.print(table)
+
+
 @app.command()
 def incidents(
     actor: str | None = typer.Option(None, help="Only incidents attributed to or affecting this actor."),
