@@ -21,7 +21,7 @@ from rich.table import Table
 
 from cyberdip.interfaces import charts
 from cyberdip.model.errors import DataError, NotFound
-from cyberdip.services import catalogue, export, likeminded, loading, norms, threat_imports, votes
+from cyberdip.services import catalogue, export, likeminded, loading, norms, stix_export, threat_imports, votes
 from cyberdip.services import timeline as timeline_service
 from cyberdip.services.settings import Settings
 from cyberdip.services.workbench import NotInitialised, Workbench
@@ -294,15 +294,19 @@ def timeline(
 
 @app.command("export")
 def export_command(
-    fmt: str = typer.Option("json", "--format", help="json or csv."),
+    fmt: str = typer.Option("json", "--format", help="json, csv, or stix (incidents, groups and claims as a STIX "
+                            "2.1 bundle)."),
     kind: list[str] = typer.Option([], help="Only these record kinds (repeatable)."),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write to this file instead of stdout."),
 ) -> None:
     """Export the knowledge base (every record with its sources)."""
-    if fmt not in ("json", "csv"):
-        raise typer.BadParameter("choose json or csv", param_hint="--format")
+    if fmt not in ("json", "csv", "stix"):
+        raise typer.BadParameter("choose json, csv or stix", param_hint="--format")
     with _workbench() as workbench, workbench.reading() as connection:
-        chunks = export.export_records(connection, fmt, kind)
+        chunks: Iterator[str] = (
+            iter([json.dumps(stix_export.export_bundle(connection), indent=2, ensure_ascii=False) + "\n"])
+            if fmt == "stix" else export.export_records(connection, fmt, kind)
+        )
         if output:
             with output.open("w", encoding="utf-8", newline="") as handle:
                 for chunk in chunks:
