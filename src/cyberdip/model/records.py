@@ -14,6 +14,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, model_validator
 
+from cyberdip.model.sharing import SharingClause
 from cyberdip.model.values import (
     ACTOR_PREFIXES,
     BODY_PREFIXES,
@@ -328,6 +329,7 @@ class Instrument(Record):
     symbol: str | None = None
     summary: str = Field(min_length=20)
     topics: list[RecordId] = []
+    sharing: SharingClause | None = Field(default=None, description="what it says about sharing threat data")
 
     @model_validator(mode="after")
     def _check_dates(self) -> Instrument:

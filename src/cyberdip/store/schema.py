@@ -162,3 +162,69 @@ votes = Table(
     Column("vote", SmallInteger, nullable=False),
     Index("ix_votes_state", "state_id"),
 )
+
+
+# --------------------------------------------------------------------------------------------
+# Sharing hub: operational records (not sourced knowledge): partners, their API keys (only a
+# SHA-256 digest of each high-entropy key is kept), collections, grants and the audit chain.
+
+partners = Table(
+    "partners",
+    metadata,
+    Column("id", String(120), primary_key=True),
+    Column("agency_id", String(300), ForeignKey("records.id"), nullable=False, index=True),
+    Column("state_id", String(300), ForeignKey("records.id"), index=True),
+    Column("name", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("key_id", String(40), primary_key=True, doc="public prefix of the key, shown in lists and logs"),
+    Column("partner_id", String(120), ForeignKey("partners.id"), nullable=False, index=True),
+    Column("digest", String(64), nullable=False, unique=True, doc="SHA-256 of the full key"),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True)),
+)
+
+collections = Table(
+    "collections",
+    metadata,
+    Column("id", String(36), primary_key=True, doc="a UUID, as TAXII 2.1 requires"),
+    Column("alias", String(120), nullable=False, unique=True),
+    Column("title", Text, nullable=False),
+    Column("description", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+grants = Table(
+    "grants",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("partner_id", String(120), ForeignKey("partners.id"), nullable=False),
+    Column("collection_id", String(36), ForeignKey("collections.id"), nullable=False),
+    Column("can_read", Boolean, nullable=False),
+    Column("can_write", Boolean, nullable=False),
+    Column("max_tlp", String(20), nullable=False),
+    Column("basis", String(300), nullable=False, doc="'manual' or the instrument id it derives from"),
+    Column("valid_from", String(10)),
+    Column("valid_to", String(10)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_grants_partner_collection", "partner_id", "collection_id"),
+    Index("uq_grants_partner_collection_basis", "partner_id", "collection_id", "basis", unique=True),
+)
+
+audit = Table(
+    "audit",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("partner_id", String(120), index=True),
+    Column("collection_id", String(36)),
+    Column("action", String(40), nullable=False),
+    Column("object_ids", JSONType, nullable=False),
+    Column("outcome", String(40), nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+)

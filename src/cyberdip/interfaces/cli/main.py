@@ -21,7 +21,8 @@ from rich.table import Table
 
 from cyberdip.interfaces import charts
 from cyberdip.model.errors import DataError, NotFound
-from cyberdip.services import catalogue, export, likeminded, loading, norms, stix_export, threat_imports, votes
+from cyberdip.model.sharing import TLP
+from cyberdip.services import catalogue, export, likeminded, loading, norms, sharing, stix_export, threat_imports, votes
 from cyberdip.services import timeline as timeline_service
 from cyberdip.services.settings import Settings
 from cyberdip.services.workbench import NotInitialised, Workbench
@@ -615,6 +616,172 @@ def claims(
     for c in rows:
         table.add_row(c.get("date") or "", c.get("claimant") or c.get("claimant_name") or "", c["claimant_kind"],
                       f"{c['subject']} → {c['attributed_to']}", c["type"], (c.get("basis") or "")[:60])
+    console.print(table)
+
+
+# ------------------------------------------------------------------------------------------------
+# Sharing hub administration
+
+share_app = typer.Typer(help="Sharing hub: partners, keys, collections, grants, audit.", no_args_is_help=True)
+app.add_typer(share_app, name="share")
+partner_app = typer.Typer(help="Partners: agencies of states that share with this hub.", no_args_is_help=True)
+key_app = typer.Typer(help="API keys (shown once, stored only as a digest).", no_args_is_help=True)
+collection_app = typer.Typer(help="Collections of shared objects.", no_args_is_help=True)
+audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
+share_app.add_typer(partner_app, name="partner")
+share_app.add_typer(key_app, name="key")
+share_app.add_typer(collection_app, name="collection")
+share_app.add_typer(audit_app, name="audit")
+
+
+@partner_app.command("add")
+def partner_add(agency: str = typer.Argument(..., help="The partner's agency (id or name), e.g. CERT-In."),
+                name: str | None = typer.Option(None, help="Display name (default: the agency's name)."),
+                as_json: bool = JsonOption) -> None:
+    """Register an agency of a state as a sharing partner."""
+    with _workbench(as_json) as workbench, workbench.writing() as connection:
+        partner = sharing.add_partner(connection, agency, name)
+    _print_json(partner) if as_json else console.print(f"Added partner {partner['id']} ({partner['name']})")
+
+
+@partner_app.command("list")
+def partner_list(as_json: bool = JsonOption) -> None:
+    """List partners."""
+    with _workbench(as_json) as workbench, workbench.reading() as connection:
+        rows = sharing.list_partners(connection)
+    if as_json:
+        _print_json(rows)
+        return
+    table = Table("partner", "name", "agency", "state")
+    for row in rows:
+        table.add_row(row["id"], row["name"], row["agency_id"], row["state_id"] or "")
+    console.print(table)
+
+
+@key_app.command("issue")
+def key_issue(partner: str = typer.Argument(..., help="Partner id, e.g. partner:ind-cert-in."),
+              as_json: bool = JsonOption) -> None:
+    """Issue an API key; it is printed once and only its digest is kept."""
+    with _workbench(as_json) as workbench, workbench.writing() as connection:
+        key = sharing.issue_key(connection, partner)
+    _print_json({"partner": partner, "key": key}) if as_json else console.print(
+        f"Key for {partner} (store it now; it cannot be shown again):\n{key}")
+
+
+@key_app.command("revoke")
+def key_revoke(key_id: str = typer.Argument(..., help="The key's id (the part after 'cdk_')."),
+               as_json: bool = JsonOption) -> None:
+    """Revoke an API key."""
+    with _workbench(as_json) as workbench, workbench.writing() as connection:
+        sharing.revoke_key(connection, key_id)
+    _print_json({"revoked": key_id}) if as_json else console.print(f"Revoked {key_id}")
+
+
+@collection_app.command("add")
+def collection_add(alias: str = typer.Argument(..., help="Short alias, e.g. cert-exchange."),
+                   title: str = typer.Option(..., help="Title shown to partners."),
+                   description: str | None = typer.Option(None), as_json: bool = JsonOption) -> None:
+    """Create a collection."""
+    with _workbench(as_json) as workbench, workbench.writing() as connection:
+        collection = sharing.add_collection(connection, alias, title, description)
+    _print_json(collection) if as_json else console.print(f"Added collection {collection['alias']} "
+                                                          f"({collection['id']})")
+
+
+@collection_app.command("list")
+def collection_list(as_json: bool = JsonOption) -> None:
+    """List collections."""
+    with _workbench(as_json) as workbench, workbench.reading() as connection:
+        rows = sharing.list_collections(connection)
+    if as_json:
+        _print_json(rows)
+        return
+    table = Table("alias", "id", "title")
+    for row in rows:
+        table.add_row(row["alias"], row["id"], row["title"])
+    console.print(table)
+
+
+@share_app.command("grant")
+def share_grant(
+    partner: str = typer.Argument(..., help="Partner id."),
+    collection: str = typer.Argument(..., help="Collection alias or id."),
+    read: bool = typer.Option(True, "--read/--no-read"),
+    write: bool = typer.Option(False, "--write/--no-write"),
+    tlp: str = typer.Option("green", help="Highest TLP level the partner may receive: clear, green, amber, "
+                            "amber+strict."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Grant a partner access to a collection by hand."""
+    try:
+        level = TLP(tlp)
+    except ValueError:
+        raise typer.BadParameter("choose clear, green, amber or amber+strict", param_hint="--tlp") from None
+    with _workbench(as_json) as workbench, workbench.writing() as connection:
+        row = sharing.grant(connection, partner, collection, read=read, write=write, max_tlp=level)
+    _print_json(row) if as_json else console.print(f"Granted {partner}: read={read} write={write} up to "
+                                                   f"TLP:{level.value.upper()}")
+
+
+@share_app.command("derive")
+def share_derive(as_json: bool = JsonOption) -> None:
+    """Derive grants from the instruments in force that carry a sharing clause (and end stale ones)."""
+    with _workbench(as_json) as workbench, workbench.writing() as connection:
+        result = sharing.derive_grants(connection)
+    if as_json:
+        _print_json(result)
+        return
+    console.print(f"{len(result.granted)} grants in force from instruments; {len(result.ended)} ended")
+    for row in result.granted:
+        console.print(f"  {row.partner_id} → {row.collection_id}: read={row.can_read} write={row.can_write} "
+                      f"TLP:{row.max_tlp.upper()} ({row.basis})", highlight=False)
+
+
+@share_app.command("explain")
+def share_explain(partner: str = typer.Argument(...), collection: str = typer.Argument(...),
+                  as_json: bool = JsonOption) -> None:
+    """Why a partner can or cannot see or write a collection."""
+    with _workbench(as_json) as workbench, workbench.reading() as connection:
+        result = sharing.explain(connection, partner, collection)
+    if as_json:
+        _print_json(result)
+        return
+    verdict = "can read" if result.can_read else "cannot read"
+    console.print(f"{result.partner} {verdict} '{result.collection}'"
+                  + (f" up to TLP:{result.max_tlp.upper()}" if result.max_tlp else "")
+                  + (" and can write" if result.can_write else ""))
+    for reason in result.reasons:
+        console.print(f"  - {reason}", highlight=False)
+
+
+@audit_app.command("verify")
+def audit_verify(as_json: bool = JsonOption) -> None:
+    """Check the audit chain: any altered, inserted or deleted entry is found."""
+    with _workbench(as_json) as workbench, workbench.reading() as connection:
+        result = sharing.verify_audit(connection)
+    if as_json:
+        _print_json(result)
+    elif result.intact:
+        console.print(f"Audit log intact: {result.entries} entries")
+    else:
+        errors.print(f"[bold red]Audit log broken at entry {result.first_broken}:[/] {result.reason}")
+    if not result.intact:
+        raise typer.Exit(1)
+
+
+@audit_app.command("show")
+def audit_show(partner: str | None = typer.Option(None, help="Only this partner's entries."),
+               as_json: bool = JsonOption) -> None:
+    """What was done, and what was given to whom."""
+    with _workbench(as_json) as workbench, workbench.reading() as connection:
+        rows = sharing.audit_log(connection, partner)
+    if as_json:
+        _print_json(rows)
+        return
+    table = Table("seq", "at", "partner", "collection", "action", "objects", "outcome")
+    for row in rows:
+        table.add_row(str(row["seq"]), str(row["at"])[:19], row["partner_id"] or "", row["collection_id"] or "",
+                      row["action"], str(len(row["object_ids"])), row["outcome"])
     console.print(table)
 
 

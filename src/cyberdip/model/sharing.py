@@ -1,0 +1,52 @@
+"""Sharing-hub vocabulary: partners, collections, grants and Traffic Light Protocol levels.
+
+TLP 2.0 (FIRST, August 2022) orders disclosure from widest to narrowest: CLEAR, GREEN, AMBER,
+AMBER+STRICT, RED. A grant's ``max_tlp`` is the most restrictive level a partner may receive;
+RED never leaves the hub.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from cyberdip.model.values import RecordId
+
+
+class TLP(StrEnum):
+    CLEAR = "clear"
+    GREEN = "green"
+    AMBER = "amber"
+    AMBER_STRICT = "amber+strict"
+    RED = "red"
+
+    @property
+    def rank(self) -> int:
+        return list(TLP).index(self)
+
+    def allows(self, marking: TLP) -> bool:
+        """Whether a grant up to this level covers an object marked ``marking`` (RED never does)."""
+        return marking is not TLP.RED and marking.rank <= self.rank
+
+
+class SharingClause(BaseModel):
+    """What an instrument says about sharing: between which kind of bodies, up to which TLP
+    level, into which collections. Grants are derived from it for the parties' partners."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    scope: str = Field(min_length=3, description="e.g. CERT-to-CERT threat information")
+    max_tlp: TLP = TLP.GREEN
+    collections: list[str] = Field(min_length=1, description="aliases of the hub collections it covers")
+    read: bool = True
+    write: bool = False
+
+
+class GrantBasis(BaseModel):
+    """Where a grant came from: set by hand, or derived from an instrument's sharing clause."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: str = Field(pattern="^(manual|instrument)$")
+    instrument: RecordId | None = None

@@ -1,0 +1,137 @@
+"""Reads and writes of the sharing tables: partners, keys, collections, grants, audit chain."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, and_, delete, insert, select, update
+
+from cyberdip.store.schema import api_keys, audit, collections, grants, partners
+
+GENESIS = "0" * 64
+
+
+@dataclass(frozen=True)
+class GrantRow:
+    partner_id: str
+    collection_id: str
+    can_read: bool
+    can_write: bool
+    max_tlp: str
+    basis: str
+    valid_from: str | None
+    valid_to: str | None
+
+
+def add_partner(connection: Connection, partner_id: str, agency_id: str, state_id: str | None, name: str,
+                at: dt.datetime) -> None:
+    connection.execute(insert(partners).values(id=partner_id, agency_id=agency_id, state_id=state_id, name=name,
+                                               created_at=at))
+
+
+def list_partners(connection: Connection) -> list[dict[str, Any]]:
+    return [dict(r) for r in connection.execute(select(partners).order_by(partners.c.id)).mappings()]
+
+
+def get_partner(connection: Connection, partner_id: str) -> dict[str, Any] | None:
+    row = connection.execute(select(partners).where(partners.c.id == partner_id)).mappings().first()
+    return dict(row) if row else None
+
+
+def add_key(connection: Connection, key_id: str, partner_id: str, digest: str, at: dt.datetime) -> None:
+    connection.execute(insert(api_keys).values(key_id=key_id, partner_id=partner_id, digest=digest, created_at=at))
+
+
+def revoke_key(connection: Connection, key_id: str, at: dt.datetime) -> bool:
+    result = connection.execute(update(api_keys).where(and_(api_keys.c.key_id == key_id,
+                                                            api_keys.c.revoked_at.is_(None))).values(revoked_at=at))
+    return bool(result.rowcount)
+
+
+def partner_for_digest(connection: Connection, digest: str) -> str | None:
+    row = connection.execute(select(api_keys.c.partner_id).where(
+        and_(api_keys.c.digest == digest, api_keys.c.revoked_at.is_(None)))).first()
+    return row[0] if row else None
+
+
+def add_collection(connection: Connection, collection_id: str, alias: str, title: str, description: str | None,
+                   at: dt.datetime) -> None:
+    connection.execute(insert(collections).values(id=collection_id, alias=alias, title=title,
+                                                  description=description, created_at=at))
+
+
+def list_collections(connection: Connection) -> list[dict[str, Any]]:
+    return [dict(r) for r in connection.execute(select(collections).order_by(collections.c.alias)).mappings()]
+
+
+def find_collection(connection: Connection, ref: str) -> dict[str, Any] | None:
+    row = connection.execute(select(collections).where(
+        (collections.c.id == ref) | (collections.c.alias == ref))).mappings().first()
+    return dict(row) if row else None
+
+
+def put_grant(connection: Connection, grant: GrantRow, at: dt.datetime) -> None:
+    """Create or replace the grant of this partner, collection and basis."""
+    connection.execute(delete(grants).where(and_(grants.c.partner_id == grant.partner_id,
+                                                 grants.c.collection_id == grant.collection_id,
+                                                 grants.c.basis == grant.basis)))
+    connection.execute(insert(grants).values(**grant.__dict__, created_at=at))
+
+
+def remove_stale_derived(connection: Connection, keep: set[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
+    """Delete instrument-derived grants not in ``keep`` (partner, collection, basis); return them."""
+    rows = connection.execute(select(grants.c.id, grants.c.partner_id, grants.c.collection_id, grants.c.basis)
+                              .where(grants.c.basis != "manual")).all()
+    stale = [r for r in rows if (r.partner_id, r.collection_id, r.basis) not in keep]
+    if stale:
+        connection.execute(delete(grants).where(grants.c.id.in_([r.id for r in stale])))
+    return [(r.partner_id, r.collection_id, r.basis) for r in stale]
+
+
+def grants_for(connection: Connection, partner_id: str, collection_id: str | None = None) -> list[GrantRow]:
+    query = select(grants).where(grants.c.partner_id == partner_id)
+    if collection_id:
+        query = query.where(grants.c.collection_id == collection_id)
+    return [GrantRow(r.partner_id, r.collection_id, r.can_read, r.can_write, r.max_tlp, r.basis, r.valid_from,
+                     r.valid_to) for r in connection.execute(query.order_by(grants.c.id))]
+
+
+# ---------------------------------------------------------------------------------------------
+# The audit chain: each entry's hash covers its content and the previous entry's hash, so any
+# altered, inserted or deleted entry breaks every hash after it.
+
+
+def entry_hash(prev_hash: str, at: str, partner: str | None, collection: str | None, action: str,
+               object_ids: Sequence[str], outcome: str) -> str:
+    payload = json.dumps([prev_hash, at, partner, collection, action, list(object_ids), outcome],
+                         separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def append_audit(connection: Connection, *, partner: str | None, collection: str | None, action: str,
+                 object_ids: Sequence[str], outcome: str, at: dt.datetime) -> str:
+    last = connection.execute(select(audit.c.hash).order_by(audit.c.seq.desc()).limit(1)).first()
+    prev = last[0] if last else GENESIS
+    digest = entry_hash(prev, stamp(at), partner, collection, action, object_ids, outcome)
+    connection.execute(insert(audit).values(at=at, partner_id=partner, collection_id=collection, action=action,
+                                            object_ids=list(object_ids), outcome=outcome, prev_hash=prev,
+                                            hash=digest))
+    return digest
+
+
+def stamp(at: dt.datetime) -> str:
+    """The form a time is hashed in (databases may hand back naive UTC datetimes)."""
+    aware = at if at.tzinfo else at.replace(tzinfo=dt.UTC)
+    return aware.astimezone(dt.UTC).isoformat(timespec="microseconds")
+
+
+def audit_entries(connection: Connection, partner: str | None = None) -> list[dict[str, Any]]:
+    query = select(audit).order_by(audit.c.seq)
+    if partner:
+        query = query.where(audit.c.partner_id == partner)
+    return [dict(r) for r in connection.execute(query).mappings()]

@@ -1,0 +1,36 @@
+"""`cyberdip share` as an operator uses it."""
+
+from __future__ import annotations
+
+import json
+
+from typer.testing import CliRunner
+
+from cyberdip.interfaces.cli.main import app
+from cyberdip.services import loading
+from cyberdip.services.workbench import Workbench
+
+runner = CliRunner()
+
+
+def test_share_workflow(workbench: Workbench, database_url: str) -> None:
+    loading.init_database(workbench)
+
+    def cli(*args: str) -> tuple[int, object]:
+        result = runner.invoke(app, ["share", *args, "--json"], env={"CYBERDIP_DB": database_url})
+        return result.exit_code, json.loads(result.stdout) if result.stdout.strip() else None
+
+    assert cli("partner", "add", "CERT-In")[0] == 0
+    assert cli("collection", "add", "cert-exchange", "--title", "CERT exchange")[0] == 0
+    code, issued = cli("key", "issue", "partner:ind-cert-in")
+    assert code == 0 and issued["key"].startswith("cdk_")  # type: ignore[index]
+    code, derived = cli("derive")
+    assert code == 0 and derived["granted"]  # type: ignore[index]
+    code, why = cli("explain", "partner:ind-cert-in", "cert-exchange")
+    assert code == 0 and why["can_read"] is True  # type: ignore[index]
+    code, bad = cli("grant", "partner:nobody", "cert-exchange")
+    assert code == 2 and "no such partner" in " ".join(bad["problems"])  # type: ignore[index]
+    code, check = cli("audit", "verify")
+    assert code == 0 and check["intact"] is True  # type: ignore[index]
+    code, log = cli("audit", "show", "--partner", "partner:ind-cert-in")
+    assert code == 0 and {e["action"] for e in log} >= {"partner-added", "key-issued"}  # type: ignore[union-attr]
