@@ -12,6 +12,8 @@ from fastapi.staticfiles import StaticFiles
 
 from cyberdip import __version__
 from cyberdip.interfaces.api.routes import router as api_router
+from cyberdip.interfaces.taxii.routes import TaxiiError, error_response
+from cyberdip.interfaces.taxii.routes import router as taxii_router
 from cyberdip.interfaces.web.pages import router as web_router
 from cyberdip.model.errors import DataError, NotFound
 from cyberdip.services.workbench import NotInitialised, Workbench
@@ -31,7 +33,9 @@ def create_app(workbench: Workbench) -> FastAPI:
         openapi_url="/api/openapi.json",
     )
     app.state.workbench = workbench
+    app.state.taxii_secret = workbench.settings.secret
     app.include_router(api_router, prefix="/api")
+    app.include_router(taxii_router)
     app.include_router(web_router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.mount("/vendor/swagger-ui", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger-ui")
@@ -45,6 +49,10 @@ def create_app(workbench: Workbench) -> FastAPI:
             swagger_css_url="/vendor/swagger-ui/swagger-ui.css",
             swagger_favicon_url="/vendor/swagger-ui/favicon-32x32.png",
         )
+
+    @app.exception_handler(TaxiiError)
+    def taxii_error(request: Request, exc: TaxiiError) -> JSONResponse:
+        return error_response(exc)
 
     @app.exception_handler(NotFound)
     def not_found(request: Request, exc: NotFound) -> JSONResponse:

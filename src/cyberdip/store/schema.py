@@ -228,3 +228,33 @@ audit = Table(
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
 )
+
+
+#: STIX objects shared in collections: every version kept, ordered by the hub's own date_added
+stix_objects = Table(
+    "stix_objects",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True, doc="arrival order: the paging cursor"),
+    Column("collection_id", String(36), ForeignKey("collections.id"), nullable=False),
+    Column("object_id", String(100), nullable=False),
+    Column("type", String(60), nullable=False),
+    Column("spec_version", String(10), nullable=False),
+    Column("modified", String(40), nullable=False),
+    Column("date_added", String(40), nullable=False),
+    Column("tlp", String(20), nullable=False, doc="strictest TLP level among its markings, or 'unknown'"),
+    Column("producer", String(120), doc="the partner that sent it (None: this hub)"),
+    Column("body", JSONType, nullable=False),
+    Index("uq_stix_objects_version", "collection_id", "object_id", "modified", unique=True),
+    Index("ix_stix_objects_collection_seq", "collection_id", "seq"),
+    Index("ix_stix_objects_collection_type_seq", "collection_id", "type", "seq"),
+)
+
+statuses = Table(
+    "statuses",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("partner_id", String(120), nullable=False, index=True),
+    Column("collection_id", String(36), nullable=False),
+    Column("request_timestamp", String(40), nullable=False),
+    Column("body", JSONType, nullable=False, doc="the TAXII status resource as served"),
+)

@@ -1,0 +1,257 @@
+"""TAXII 2.1 collections whose access follows the grants, with TLP 2.0 enforced on every read.
+
+What a partner may read: objects of a collection it holds a read grant on, whose TLP level the
+grant covers (TLP:RED never; TLP:AMBER+STRICT only back to the partner that sent it; objects
+carrying a marking the hub does not know are withheld). Every read and write is audited.
+Paging cursors are signed (HMAC-SHA256) and bound to the partner and the collection.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import hmac
+import json
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection
+
+from cyberdip.model.errors import DataError, Problem
+from cyberdip.model.sharing import TLP
+from cyberdip.store import sharing as sharing_store
+from cyberdip.store import stix as stix_store
+
+#: STIX marking-definition ids of TLP 2.0 (OASIS extension) and of TLP 1.0 (STIX 2.1 §7.2.1.4)
+TLP_MARKINGS: dict[str, TLP] = {
+    "marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487": TLP.CLEAR,
+    "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb": TLP.GREEN,
+    "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421": TLP.AMBER,
+    "marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003": TLP.AMBER_STRICT,
+    "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1": TLP.RED,
+    "marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9": TLP.CLEAR,  # TLP 1.0 WHITE
+    "marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da": TLP.GREEN,
+    "marking-definition--f88d31f6-486f-44da-b317-01333bde0b82": TLP.AMBER,
+    "marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed": TLP.RED,
+}
+UNKNOWN = "unknown"
+MAX_PAGE = 1000
+
+
+class Forbidden(PermissionError):
+    """The partner may not do this; callers answer 403 (or 404 where existence must not leak)."""
+
+
+@dataclass(frozen=True)
+class Access:
+    collection: dict[str, Any]
+    can_read: bool
+    can_write: bool
+    max_tlp: TLP | None
+
+
+def _today() -> str:
+    return dt.date.today().isoformat()
+
+
+def access(connection: Connection, partner: str, collection_ref: str) -> Access:
+    """The partner's access to a collection, from its grants valid today."""
+    collection = sharing_store.find_collection(connection, collection_ref)
+    if collection is None:
+        raise Forbidden(collection_ref)
+    today = _today()
+    rows = [g for g in sharing_store.grants_for(connection, partner, collection["id"])
+            if (not g.valid_from or g.valid_from <= today)
+            and (not g.valid_to or g.valid_to >= today[: len(g.valid_to)])]
+    reading = [TLP(g.max_tlp) for g in rows if g.can_read]
+    return Access(collection, bool(reading), any(g.can_write for g in rows),
+                  max(reading, key=lambda t: t.rank) if reading else None)
+
+
+def collections_for(connection: Connection, partner: str) -> list[Access]:
+    """Only the collections the partner can read or write (§5.1: no others are listed)."""
+    result = []
+    for collection in sharing_store.list_collections(connection):
+        granted = access(connection, partner, collection["id"])
+        if granted.can_read or granted.can_write:
+            result.append(granted)
+    return result
+
+
+def object_tlp(obj: dict[str, Any], known_statements: set[str]) -> str:
+    """The strictest TLP level among the object's markings; 'unknown' when it carries a marking that
+    is neither TLP nor a statement marking the hub knows."""
+    if obj.get("type") == "marking-definition":
+        return TLP.CLEAR.value
+    refs = list(obj.get("object_marking_refs", [])) + [g.get("marking_ref") for g in obj.get("granular_markings", [])
+                                                         if isinstance(g, dict)]
+    level = TLP.CLEAR
+    for ref in refs:
+        if ref in TLP_MARKINGS:
+            level = max(level, TLP_MARKINGS[ref], key=lambda t: t.rank)
+        elif ref not in known_statements:
+            return UNKNOWN
+    return level.value
+
+
+def visible(row_tlp: str, producer: str | None, partner: str, max_tlp: TLP | None) -> bool:
+    if max_tlp is None or row_tlp == UNKNOWN:
+        return False
+    level = TLP(row_tlp)
+    if level is TLP.AMBER_STRICT:
+        return producer == partner and max_tlp.allows(level)
+    return max_tlp.allows(level)
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing
+
+
+_REQUIRED = ("type", "id", "spec_version")
+
+
+def add_objects(connection: Connection, partner: str, collection_ref: str, envelope: Any) -> dict[str, Any]:
+    """Store an envelope's objects (§5.4): each validated, duplicates idempotent, the outcome of
+    every object in the returned status resource."""
+    granted = access(connection, partner, collection_ref)
+    if not granted.can_write:
+        _audit(connection, partner, granted.collection["id"], "add-objects", [], "denied")
+        raise Forbidden(collection_ref)
+    if not isinstance(envelope, dict) or not isinstance(envelope.get("objects"), list):
+        raise DataError([Problem("envelope", "expected a TAXII envelope: an object with an 'objects' list")])
+    collection_id = granted.collection["id"]
+    statements = {o["id"] for o in envelope["objects"] if isinstance(o, dict) and o.get("type") == "marking-definition"
+                  and o.get("definition_type") == "statement" and isinstance(o.get("id"), str)}
+    statements |= stix_store.statement_marking_ids(connection, collection_id)
+    successes, failures = [], []
+    for index, obj in enumerate(envelope["objects"]):
+        problem = _check(obj)
+        if problem:
+            failures.append({"id": obj.get("id", f"objects[{index}]") if isinstance(obj, dict) else f"objects[{index}]",
+                             "message": problem})
+            continue
+        version = obj.get("modified") or obj.get("created") or "0"
+        if not stix_store.has_version(connection, collection_id, obj["id"], version):
+            stix_store.insert_object(
+                connection, collection_id=collection_id, object_id=obj["id"], type=obj["type"],
+                spec_version=obj["spec_version"], modified=version, date_added=_stamp(),
+                tlp=object_tlp(obj, statements), producer=partner, body=obj)
+        successes.append({"id": obj["id"], "version": version})
+    status_id, requested = str(uuid.uuid4()), _stamp()
+    status: dict[str, Any] = {"id": status_id, "status": "complete", "request_timestamp": requested,
+              "total_count": len(envelope["objects"]), "success_count": len(successes),
+              "successes": successes, "failure_count": len(failures), "failures": failures, "pending_count": 0}
+    stix_store.insert_status(connection, status_id, partner, collection_id, requested, status)
+    _audit(connection, partner, collection_id, "add-objects", [s["id"] for s in successes],
+           f"{len(successes)} stored, {len(failures)} refused")
+    return status
+
+
+def _check(obj: Any) -> str | None:
+    if not isinstance(obj, dict):
+        return "not a JSON object"
+    missing = [name for name in _REQUIRED if not obj.get(name)]
+    if missing:
+        return f"missing required properties: {', '.join(missing)}"
+    if obj["spec_version"] != "2.1":
+        return f"spec_version {obj['spec_version']!r}: this collection takes STIX 2.1 only"
+    if not str(obj["id"]).startswith(str(obj["type"]) + "--"):
+        return f"id {obj['id']!r} does not match type {obj['type']!r}"
+    try:
+        uuid.UUID(str(obj["id"]).split("--", 1)[1])
+    except ValueError:
+        return f"id {obj['id']!r} does not end in a UUID"
+    if obj["type"] != "marking-definition" and not obj.get("modified"):
+        return "missing required property: modified"
+    return None
+
+
+def status(connection: Connection, partner: str, status_id: str) -> dict[str, Any]:
+    """A status resource (§4.3), only for the partner that made the request."""
+    body = stix_store.get_status(connection, status_id, partner)
+    if body is None:
+        raise Forbidden(status_id)
+    return body
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading
+
+
+@dataclass
+class Page:
+    objects: list[dict[str, Any]]
+    more: bool
+    next: str | None
+    first_added: str | None
+    last_added: str | None
+    manifest: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Filters:
+    added_after: str | None = None
+    ids: tuple[str, ...] = ()
+    types: tuple[str, ...] = ()
+    spec_versions: tuple[str, ...] = ()
+
+
+def read_objects(connection: Connection, partner: str, collection_ref: str, filters: Filters, *, limit: int,
+                 cursor: str | None, secret: bytes, manifest: bool = False) -> Page:
+    """One page of the objects the partner may see, newest version of each (§5.3, §5.2)."""
+    granted = access(connection, partner, collection_ref)
+    if not granted.can_read:
+        _audit(connection, partner, granted.collection["id"], "get-objects", [], "denied")
+        raise Forbidden(collection_ref)
+    collection_id = granted.collection["id"]
+    after_seq = _open_cursor(cursor, partner, collection_id, secret) if cursor else 0
+    limit = max(1, min(limit, MAX_PAGE))
+    rows = stix_store.page(connection, collection_id, after_seq=after_seq, added_after=filters.added_after,
+                           ids=filters.ids, types=filters.types, spec_versions=filters.spec_versions,
+                           limit=limit + 1)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    shown = [r for r in rows if visible(r["tlp"], r["producer"], partner, granted.max_tlp)]
+    page = Page([r["body"] for r in shown], more, _cursor(rows[-1]["seq"], partner, collection_id, secret)
+                if more and rows else None, shown[0]["date_added"] if shown else None,
+                shown[-1]["date_added"] if shown else None)
+    if manifest:
+        page.manifest = [{"id": r["object_id"], "date_added": r["date_added"], "version": r["modified"],
+                          "media_type": "application/stix+json;version=2.1"} for r in shown]
+        page.objects = []
+    _audit(connection, partner, collection_id, "get-manifest" if manifest else "get-objects",
+           [r["object_id"] for r in shown], f"{len(shown)} given, {len(rows) - len(shown)} withheld")
+    return page
+
+
+def _cursor(seq: int, partner: str, collection: str, secret: bytes) -> str:
+    payload = json.dumps([seq, partner, collection], separators=(",", ":")).encode()
+    mac = hmac.new(secret, payload, hashlib.sha256).digest()[:16]
+    return base64.urlsafe_b64encode(payload + mac).decode().rstrip("=")
+
+
+def _open_cursor(token: str, partner: str, collection: str, secret: bytes) -> int:
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        payload, mac = raw[:-16], raw[-16:]
+        expected = hmac.new(secret, payload, hashlib.sha256).digest()[:16]
+        seq, who, where = json.loads(payload)
+    except (ValueError, TypeError) as exc:
+        raise DataError([Problem("next", f"not a cursor this server issued: {exc}")]) from None
+    if not hmac.compare_digest(mac, expected) or who != partner or where != collection or not isinstance(seq, int):
+        raise DataError([Problem("next", "this cursor was not issued to you for this collection")])
+    return seq
+
+
+def _stamp() -> str:
+    now = dt.datetime.now(dt.UTC)
+    return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond:06d}Z"
+
+
+def _audit(connection: Connection, partner: str, collection: str, action: str, ids: Sequence[str],
+           outcome: str) -> None:
+    sharing_store.append_audit(connection, partner=partner, collection=collection, action=action,
+                               object_ids=list(ids), outcome=outcome, at=dt.datetime.now(dt.UTC))

@@ -1,0 +1,54 @@
+"""Shared STIX objects and TAXII status resources: the only SQL of the TAXII service."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Connection, and_, insert, select
+
+from cyberdip.store.schema import statuses, stix_objects
+
+
+def statement_marking_ids(connection: Connection, collection_id: str) -> set[str]:
+    return set(connection.execute(select(stix_objects.c.object_id).where(
+        and_(stix_objects.c.collection_id == collection_id, stix_objects.c.type == "marking-definition"))).scalars())
+
+
+def has_version(connection: Connection, collection_id: str, object_id: str, version: str) -> bool:
+    return connection.execute(select(stix_objects.c.seq).where(and_(
+        stix_objects.c.collection_id == collection_id, stix_objects.c.object_id == object_id,
+        stix_objects.c.modified == version))).first() is not None
+
+
+def insert_object(connection: Connection, **row: Any) -> None:
+    connection.execute(insert(stix_objects).values(**row))
+
+
+def insert_status(connection: Connection, status_id: str, partner: str, collection_id: str, timestamp: str,
+                  body: dict[str, Any]) -> None:
+    connection.execute(insert(statuses).values(id=status_id, partner_id=partner, collection_id=collection_id,
+                                               request_timestamp=timestamp, body=body))
+
+
+def get_status(connection: Connection, status_id: str, partner: str) -> dict[str, Any] | None:
+    row = connection.execute(select(statuses.c.body).where(and_(statuses.c.id == status_id,
+                                                                statuses.c.partner_id == partner))).first()
+    return dict(row[0]) if row else None
+
+
+def page(connection: Connection, collection_id: str, *, after_seq: int, added_after: str | None,
+         ids: Sequence[str], types: Sequence[str], spec_versions: Sequence[str], limit: int) -> list[dict[str, Any]]:
+    """Up to ``limit`` rows after ``after_seq`` in arrival order, served by the (collection, seq)
+    and (collection, type, seq) indexes."""
+    query = select(stix_objects).where(and_(stix_objects.c.collection_id == collection_id,
+                                            stix_objects.c.seq > after_seq))
+    if added_after:
+        query = query.where(stix_objects.c.date_added > added_after)
+    if ids:
+        query = query.where(stix_objects.c.object_id.in_(list(ids)))
+    if types:
+        query = query.where(stix_objects.c.type.in_(list(types)))
+    if spec_versions:
+        query = query.where(stix_objects.c.spec_version.in_(list(spec_versions)))
+    return [dict(r) for r in connection.execute(query.order_by(stix_objects.c.seq).limit(limit)).mappings()]
