@@ -94,8 +94,10 @@ def test_writes_need_a_write_grant_and_duplicates_are_idempotent(hub: tuple[Test
     assert "missing required" in first.json()["failures"][0]["message"]
     again = post(client, keys["partner:ind-cert-in"], collection, [obj])
     assert again.json()["success_count"] == 1
+    newer = {**obj, "modified": "2024-06-01T00:00:00.000Z", "name": "dup v2"}
+    post(client, keys["partner:ind-cert-in"], collection, [newer])
     everything = client.get(f"/taxii2/api/collections/{collection}/objects/", headers=headers(keys["partner:usa-cisa"]))
-    assert len(everything.json()["objects"]) == 1
+    assert [o["name"] for o in everything.json()["objects"]] == ["dup v2"]  # match[version]=last by default
     status_id = first.json()["id"]
     mine = client.get(f"/taxii2/api/status/{status_id}/", headers=headers(keys["partner:ind-cert-in"]))
     assert mine.status_code == 200

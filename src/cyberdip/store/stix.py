@@ -38,11 +38,18 @@ def get_status(connection: Connection, status_id: str, partner: str) -> dict[str
 
 
 def page(connection: Connection, collection_id: str, *, after_seq: int, added_after: str | None,
-         ids: Sequence[str], types: Sequence[str], spec_versions: Sequence[str], limit: int) -> list[dict[str, Any]]:
+         ids: Sequence[str], types: Sequence[str], spec_versions: Sequence[str], limit: int,
+         latest_only: bool = True) -> list[dict[str, Any]]:
     """Up to ``limit`` rows after ``after_seq`` in arrival order, served by the (collection, seq)
-    and (collection, type, seq) indexes."""
+    and (collection, type, seq) indexes; with ``latest_only`` (TAXII's default ``match[version]=
+    last``) only each object's newest version, found through the (collection, id, modified) index."""
     query = select(stix_objects).where(and_(stix_objects.c.collection_id == collection_id,
                                             stix_objects.c.seq > after_seq))
+    if latest_only:
+        newer = stix_objects.alias("newer")
+        query = query.where(~select(newer.c.seq).where(and_(
+            newer.c.collection_id == stix_objects.c.collection_id, newer.c.object_id == stix_objects.c.object_id,
+            newer.c.modified > stix_objects.c.modified)).exists())
     if added_after:
         query = query.where(stix_objects.c.date_added > added_after)
     if ids:
