@@ -152,3 +152,26 @@ def test_every_read_and_write_is_audited(hub: tuple[TestClient, dict[str, str], 
         given = sharing.audit_log(connection, "partner:usa-cisa")
         assert sharing.verify_audit(connection).intact
     assert any(e["action"] == "get-objects" and e["object_ids"] for e in given)
+
+
+def test_versions_match_version_and_delete(hub: tuple[TestClient, dict[str, str], str]) -> None:
+    client, keys, collection = hub
+    india, usa = keys["partner:ind-cert-in"], keys["partner:usa-cisa"]
+    v1 = indicator("green", "v1")
+    v2 = {**v1, "modified": "2024-06-01T00:00:00.000Z", "name": "v2"}
+    post(client, india, collection, [v1, v2])
+    base = f"/taxii2/api/collections/{collection}/objects/{v1['id']}/"
+    versions = client.get(base + "versions/", headers=headers(usa)).json()["versions"]
+    assert versions == ["2024-01-01T00:00:00.000Z", "2024-06-01T00:00:00.000Z"]
+    first = client.get(base, params={"match[version]": "first"}, headers=headers(usa)).json()["objects"]
+    assert [o["name"] for o in first] == ["v1"]
+    both = client.get(base, params={"match[version]": "all"}, headers=headers(usa)).json()["objects"]
+    assert len(both) == 2
+    assert client.get(base, params={"match[version]": "soon"}, headers=headers(usa)).status_code == 400
+    assert client.delete(base, headers=headers(usa)).status_code == 403
+    assert client.delete(base, params={"match[version]": "2024-01-01T00:00:00.000Z"},
+                         headers=headers(india)).status_code == 200
+    assert client.get(base + "versions/", headers=headers(usa)).json()["versions"] == ["2024-06-01T00:00:00.000Z"]
+    stix20 = {k: v for k, v in indicator("green", "old").items() if k != "spec_version"}
+    refused = post(client, india, collection, [stix20]).json()
+    assert refused["failure_count"] == 1 and "STIX 2.0" in refused["failures"][0]["message"]

@@ -153,6 +153,8 @@ def add_objects(connection: Connection, partner: str, collection_ref: str, envel
 def _check(obj: Any) -> str | None:
     if not isinstance(obj, dict):
         return "not a JSON object"
+    if "spec_version" not in obj and obj.get("type") not in (None, "marking-definition"):
+        return "STIX 2.0 content (no spec_version) is refused: this hub takes STIX 2.1; upgrade the object first"
     missing = [name for name in _REQUIRED if not obj.get(name)]
     if missing:
         return f"missing required properties: {', '.join(missing)}"
@@ -197,6 +199,7 @@ class Filters:
     ids: tuple[str, ...] = ()
     types: tuple[str, ...] = ()
     spec_versions: tuple[str, ...] = ()
+    versions: tuple[str, ...] = ("last",)
 
 
 def read_objects(connection: Connection, partner: str, collection_ref: str, filters: Filters, *, limit: int,
@@ -211,7 +214,7 @@ def read_objects(connection: Connection, partner: str, collection_ref: str, filt
     limit = max(1, min(limit, MAX_PAGE))
     rows = stix_store.page(connection, collection_id, after_seq=after_seq, added_after=filters.added_after,
                            ids=filters.ids, types=filters.types, spec_versions=filters.spec_versions,
-                           limit=limit + 1)
+                           limit=limit + 1, versions=filters.versions)
     more = len(rows) > limit
     rows = rows[:limit]
     shown = [r for r in rows if visible(r["tlp"], r["producer"], partner, granted.max_tlp)]
@@ -225,6 +228,18 @@ def read_objects(connection: Connection, partner: str, collection_ref: str, filt
     _audit(connection, partner, collection_id, "get-manifest" if manifest else "get-objects",
            [r["object_id"] for r in shown], f"{len(shown)} given, {len(rows) - len(shown)} withheld")
     return page
+
+
+def delete_object(connection: Connection, partner: str, collection_ref: str, object_id: str,
+                  versions: Sequence[str]) -> int:
+    """§5.8 Delete an Object: needs a write grant; audited."""
+    granted = access(connection, partner, collection_ref)
+    if not granted.can_write:
+        _audit(connection, partner, granted.collection["id"], "delete-object", [object_id], "denied")
+        raise Forbidden(collection_ref)
+    removed = stix_store.delete_versions(connection, granted.collection["id"], object_id, versions)
+    _audit(connection, partner, granted.collection["id"], "delete-object", [object_id], f"{removed} version(s)")
+    return removed
 
 
 def _cursor(seq: int, partner: str, collection: str, secret: bytes) -> str:

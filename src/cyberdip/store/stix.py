@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, and_, insert, select
+from sqlalchemy import Connection, and_, delete, insert, or_, select
 
 from cyberdip.store.schema import statuses, stix_objects
 
@@ -39,17 +39,26 @@ def get_status(connection: Connection, status_id: str, partner: str) -> dict[str
 
 def page(connection: Connection, collection_id: str, *, after_seq: int, added_after: str | None,
          ids: Sequence[str], types: Sequence[str], spec_versions: Sequence[str], limit: int,
-         latest_only: bool = True) -> list[dict[str, Any]]:
+         versions: Sequence[str] = ("last",)) -> list[dict[str, Any]]:
     """Up to ``limit`` rows after ``after_seq`` in arrival order, served by the (collection, seq)
     and (collection, type, seq) indexes; with ``latest_only`` (TAXII's default ``match[version]=
-    last``) only each object's newest version, found through the (collection, id, modified) index."""
+    last``) only each object's newest version, found through the (collection, id, modified) index;
+    ``versions`` may also hold ``first``, ``all`` or exact ``modified`` timestamps (TAXII §3.4.2)."""
     query = select(stix_objects).where(and_(stix_objects.c.collection_id == collection_id,
                                             stix_objects.c.seq > after_seq))
-    if latest_only:
-        newer = stix_objects.alias("newer")
-        query = query.where(~select(newer.c.seq).where(and_(
-            newer.c.collection_id == stix_objects.c.collection_id, newer.c.object_id == stix_objects.c.object_id,
-            newer.c.modified > stix_objects.c.modified)).exists())
+    if "all" not in versions:
+        other = stix_objects.alias("other")
+        same = and_(other.c.collection_id == stix_objects.c.collection_id,
+                    other.c.object_id == stix_objects.c.object_id)
+        wanted = []
+        if "last" in versions:
+            wanted.append(~select(other.c.seq).where(and_(same, other.c.modified > stix_objects.c.modified)).exists())
+        if "first" in versions:
+            wanted.append(~select(other.c.seq).where(and_(same, other.c.modified < stix_objects.c.modified)).exists())
+        stamps = [v for v in versions if v not in ("last", "first")]
+        if stamps:
+            wanted.append(stix_objects.c.modified.in_(stamps))
+        query = query.where(or_(*wanted))
     if added_after:
         query = query.where(stix_objects.c.date_added > added_after)
     if ids:
@@ -59,3 +68,12 @@ def page(connection: Connection, collection_id: str, *, after_seq: int, added_af
     if spec_versions:
         query = query.where(stix_objects.c.spec_version.in_(list(spec_versions)))
     return [dict(r) for r in connection.execute(query.order_by(stix_objects.c.seq).limit(limit)).mappings()]
+
+
+def delete_versions(connection: Connection, collection_id: str, object_id: str, versions: Sequence[str]) -> int:
+    """Remove an object (every version, or the given ``modified`` versions); returns how many rows."""
+    condition = and_(stix_objects.c.collection_id == collection_id, stix_objects.c.object_id == object_id)
+    stamps = [v for v in versions if v not in ("all", "last", "first")]
+    if stamps:
+        condition = and_(condition, stix_objects.c.modified.in_(stamps))
+    return int(connection.execute(delete(stix_objects).where(condition)).rowcount or 0)

@@ -144,14 +144,15 @@ def _filters(request: Request) -> taxii.Filters:
     added_after = params.get("added_after")
     if added_after and not _timestamp(added_after):
         raise TaxiiError(400, "Bad Request", f"added_after must be a STIX timestamp, got {added_after!r}")
-    versions = params.get("match[version]")
-    if versions and any(v not in ("last",) for v in versions.split(",")):
-        raise TaxiiError(400, "Bad Request", "only match[version]=last is served; every version is listed otherwise")
-
     def listed(name: str) -> tuple[str, ...]:
         return tuple(v for value in params.getlist(name) for v in value.split(",") if v)
 
-    return taxii.Filters(added_after, listed("match[id]"), listed("match[type]"), listed("match[spec_version]"))
+    versions = listed("match[version]") or ("last",)
+    bad = [v for v in versions if v not in ("last", "first", "all") and not _timestamp(v)]
+    if bad:
+        raise TaxiiError(400, "Bad Request", f"match[version] takes last, first, all or timestamps, got {bad[0]!r}")
+    return taxii.Filters(added_after, listed("match[id]"), listed("match[type]"), listed("match[spec_version]"),
+                         versions)
 
 
 def _timestamp(value: str) -> bool:
@@ -204,7 +205,8 @@ def get_object(conn: Conn, who: Partner, collection_id: str, object_id: str, req
     _granted(conn, who, collection_id)
     filters = _filters(request)
     try:
-        page = taxii.read_objects(conn, who, collection_id, taxii.Filters(filters.added_after, (object_id,)),
+        page = taxii.read_objects(conn, who, collection_id, taxii.Filters(filters.added_after, (object_id,),
+                                                                          versions=filters.versions),
                                   limit=taxii.MAX_PAGE, cursor=None, secret=request.app.state.taxii_secret)
     except taxii.Forbidden:
         raise TaxiiError(403, "Forbidden", "your grants do not allow reading this collection") from None
@@ -235,3 +237,31 @@ async def add_objects(conn: Conn, who: Partner, collection_id: str, request: Req
     except DataError as exc:
         raise TaxiiError(400, "Bad Request", "; ".join(p.reason for p in exc.problems)) from None
     return Response(json.dumps(result), status_code=202, media_type=TAXII)
+
+
+@router.get("/taxii2/api/collections/{collection_id}/objects/{object_id}/versions/", dependencies=[Negotiated])
+def get_versions(conn: Conn, who: Partner, collection_id: str, object_id: str, request: Request) -> Response:
+    """§5.7 Get Object Versions: the versions of an object the partner may see."""
+    _granted(conn, who, collection_id)
+    try:
+        page = taxii.read_objects(conn, who, collection_id, taxii.Filters(ids=(object_id,), versions=("all",)),
+                                  limit=taxii.MAX_PAGE, cursor=None, secret=request.app.state.taxii_secret)
+    except taxii.Forbidden:
+        raise TaxiiError(403, "Forbidden", "your grants do not allow reading this collection") from None
+    if not page.objects:
+        raise TaxiiError(404, "Not Found", f"no object {object_id} you may see")
+    return taxii_json({"more": False, "versions": sorted(o.get("modified", "") for o in page.objects)})
+
+
+@router.delete("/taxii2/api/collections/{collection_id}/objects/{object_id}/")
+def delete_object(conn: Conn, who: Partner, collection_id: str, object_id: str, request: Request) -> Response:
+    """§5.8 Delete an Object (every version, or those named by match[version] timestamps)."""
+    granted = _granted(conn, who, collection_id)
+    versions = _filters(request).versions
+    try:
+        removed = taxii.delete_object(conn, who, granted.collection["id"], object_id, versions)
+    except taxii.Forbidden:
+        raise TaxiiError(403, "Forbidden", "your grants do not allow deleting in this collection") from None
+    if not removed:
+        raise TaxiiError(404, "Not Found", f"no object {object_id}")
+    return Response(status_code=200, media_type=TAXII)
