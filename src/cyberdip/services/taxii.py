@@ -123,23 +123,7 @@ def add_objects(connection: Connection, partner: str, collection_ref: str, envel
     if not isinstance(envelope, dict) or not isinstance(envelope.get("objects"), list):
         raise DataError([Problem("envelope", "expected a TAXII envelope: an object with an 'objects' list")])
     collection_id = granted.collection["id"]
-    statements = {o["id"] for o in envelope["objects"] if isinstance(o, dict) and o.get("type") == "marking-definition"
-                  and o.get("definition_type") == "statement" and isinstance(o.get("id"), str)}
-    statements |= stix_store.statement_marking_ids(connection, collection_id)
-    successes, failures = [], []
-    for index, obj in enumerate(envelope["objects"]):
-        problem = _check(obj)
-        if problem:
-            failures.append({"id": obj.get("id", f"objects[{index}]") if isinstance(obj, dict) else f"objects[{index}]",
-                             "message": problem})
-            continue
-        version = obj.get("modified") or obj.get("created") or "0"
-        if not stix_store.has_version(connection, collection_id, obj["id"], version):
-            stix_store.insert_object(
-                connection, collection_id=collection_id, object_id=obj["id"], type=obj["type"],
-                spec_version=obj["spec_version"], modified=version, date_added=_stamp(),
-                tlp=object_tlp(obj, statements), producer=partner, body=obj)
-        successes.append({"id": obj["id"], "version": version})
+    successes, failures = _store(connection, collection_id, partner, envelope["objects"])
     status_id, requested = str(uuid.uuid4()), _stamp()
     status: dict[str, Any] = {"id": status_id, "status": "complete", "request_timestamp": requested,
               "total_count": len(envelope["objects"]), "success_count": len(successes),
@@ -148,6 +132,42 @@ def add_objects(connection: Connection, partner: str, collection_ref: str, envel
     _audit(connection, partner, collection_id, "add-objects", [s["id"] for s in successes],
            f"{len(successes)} stored, {len(failures)} refused")
     return status
+
+
+def _store(connection: Connection, collection_id: str, producer: str,
+           objects: list[Any]) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
+    """Validate and store objects; a version already held is a success that changes nothing.
+    ``date_added`` strictly increases within a collection, so ``added_after`` never skips one."""
+    statements = {o["id"] for o in objects if isinstance(o, dict) and o.get("type") == "marking-definition"
+                  and o.get("definition_type") == "statement" and isinstance(o.get("id"), str)}
+    statements |= stix_store.statement_marking_ids(connection, collection_id)
+    previous = stix_store.last_added(connection, collection_id)
+    successes, failures = [], []
+    for index, obj in enumerate(objects):
+        problem = _check(obj)
+        if problem:
+            failures.append({"id": str(obj.get("id", f"objects[{index}]")) if isinstance(obj, dict)
+                             else f"objects[{index}]", "message": problem})
+            continue
+        version = obj.get("modified") or obj.get("created") or "0"
+        if not stix_store.has_version(connection, collection_id, obj["id"], version):
+            previous = _stamp_after(previous)
+            stix_store.insert_object(
+                connection, collection_id=collection_id, object_id=obj["id"], type=obj["type"],
+                spec_version=obj["spec_version"], modified=version, date_added=previous,
+                tlp=object_tlp(obj, statements), producer=producer, body=obj)
+        successes.append({"id": obj["id"], "version": version})
+    return successes, failures
+
+
+def store_pulled(connection: Connection, collection_id: str, partner: str, objects: list[Any]) -> int:
+    """Objects pulled from a partner hub, attributed to that partner; audited."""
+    before = stix_store.count(connection, collection_id)
+    successes, failures = _store(connection, collection_id, partner, objects)
+    stored = stix_store.count(connection, collection_id) - before
+    _audit(connection, partner, collection_id, "sync-pull", [s["id"] for s in successes],
+           f"{stored} new, {len(successes) - stored} already held, {len(failures)} refused")
+    return stored
 
 
 def _check(obj: Any) -> str | None:
@@ -261,9 +281,19 @@ def _open_cursor(token: str, partner: str, collection: str, secret: bytes) -> in
     return seq
 
 
-def _stamp() -> str:
-    now = dt.datetime.now(dt.UTC)
+def _stamp(at: dt.datetime | None = None) -> str:
+    now = at or dt.datetime.now(dt.UTC)
     return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond:06d}Z"
+
+
+def _stamp_after(previous: str | None) -> str:
+    """Now, or one microsecond after ``previous`` if the clock has not moved past it."""
+    now = dt.datetime.now(dt.UTC)
+    if previous:
+        last = dt.datetime.strptime(previous, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.UTC)
+        if now <= last:
+            now = last + dt.timedelta(microseconds=1)
+    return _stamp(now)
 
 
 def _audit(connection: Connection, partner: str, collection: str, action: str, ids: Sequence[str],

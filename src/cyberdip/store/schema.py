@@ -258,3 +258,16 @@ statuses = Table(
     Column("request_timestamp", String(40), nullable=False),
     Column("body", JSONType, nullable=False, doc="the TAXII status resource as served"),
 )
+
+
+#: federation: how far each pull from a partner hub's collection has got (resumable)
+sync_state = Table(
+    "sync_state",
+    metadata,
+    Column("remote", Text, primary_key=True, doc="the remote collection's objects URL"),
+    Column("local_collection", String(36), ForeignKey("collections.id"), nullable=False),
+    Column("partner_id", String(120), ForeignKey("partners.id"), nullable=False),
+    Column("added_after", String(40), doc="the last date_added received"),
+    Column("pulled", Integer, nullable=False, default=0),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)

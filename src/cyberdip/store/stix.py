@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, insert, or_, select
+from sqlalchemy import Connection, and_, delete, func, insert, or_, select
 
-from cyberdip.store.schema import statuses, stix_objects
+from cyberdip.store.schema import statuses, stix_objects, sync_state
 
 
 def statement_marking_ids(connection: Connection, collection_id: str) -> set[str]:
@@ -77,3 +77,26 @@ def delete_versions(connection: Connection, collection_id: str, object_id: str, 
     if stamps:
         condition = and_(condition, stix_objects.c.modified.in_(stamps))
     return int(connection.execute(delete(stix_objects).where(condition)).rowcount or 0)
+
+
+def sync_position(connection: Connection, remote: str) -> dict[str, Any] | None:
+    row = connection.execute(select(sync_state).where(sync_state.c.remote == remote)).mappings().first()
+    return dict(row) if row else None
+
+
+def save_sync_position(connection: Connection, remote: str, local_collection: str, partner: str,
+                       added_after: str | None, pulled: int, at: Any) -> None:
+    connection.execute(delete(sync_state).where(sync_state.c.remote == remote))
+    connection.execute(insert(sync_state).values(remote=remote, local_collection=local_collection, partner_id=partner,
+                                                 added_after=added_after, pulled=pulled, updated_at=at))
+
+
+def last_added(connection: Connection, collection_id: str) -> str | None:
+    row = connection.execute(select(stix_objects.c.date_added).where(stix_objects.c.collection_id == collection_id)
+                             .order_by(stix_objects.c.seq.desc()).limit(1)).first()
+    return row[0] if row else None
+
+
+def count(connection: Connection, collection_id: str) -> int:
+    return int(connection.execute(select(func.count()).select_from(stix_objects)
+                                  .where(stix_objects.c.collection_id == collection_id)).scalar_one())

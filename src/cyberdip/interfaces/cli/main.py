@@ -22,7 +22,18 @@ from rich.table import Table
 from cyberdip.interfaces import charts
 from cyberdip.model.errors import DataError, NotFound
 from cyberdip.model.sharing import TLP
-from cyberdip.services import catalogue, export, likeminded, loading, norms, sharing, stix_export, threat_imports, votes
+from cyberdip.services import (
+    catalogue,
+    export,
+    likeminded,
+    loading,
+    norms,
+    sharing,
+    stix_export,
+    sync,
+    threat_imports,
+    votes,
+)
 from cyberdip.services import timeline as timeline_service
 from cyberdip.services.settings import Settings
 from cyberdip.services.workbench import NotInitialised, Workbench
@@ -783,6 +794,32 @@ def audit_show(partner: str | None = typer.Option(None, help="Only this partner'
         table.add_row(str(row["seq"]), str(row["at"])[:19], row["partner_id"] or "", row["collection_id"] or "",
                       row["action"], str(len(row["object_ids"])), row["outcome"])
     console.print(table)
+
+
+sync_app = typer.Typer(help="Federation: pull partner hubs' TAXII collections.", no_args_is_help=True)
+app.add_typer(sync_app, name="sync")
+
+
+@sync_app.command("pull")
+def sync_pull(
+    source: str = typer.Option(..., "--from", help="The partner hub's TAXII API root, e.g. https://hub/taxii2/api/"),
+    collection: str = typer.Option(..., help="The remote collection's id."),
+    key: str = typer.Option(..., help="The API key the partner hub issued to us."),
+    into: str = typer.Option(..., help="Our collection (alias or id) to store the objects in."),
+    partner: str = typer.Option(..., "--as", help="Our partner record for that hub: pulled objects are "
+                                "attributed to it."),
+    page_size: int = typer.Option(1000, min=1, max=1000),
+    as_json: bool = JsonOption,
+) -> None:
+    """Pull a partner hub's collection incrementally (resumable; nothing lost or duplicated)."""
+    with _workbench(as_json) as workbench:
+        result = sync.pull(workbench, base_url=source, collection=collection, key=key, into=into, partner=partner,
+                           page_size=page_size)
+    if as_json:
+        _print_json(result)
+    else:
+        console.print(f"Pulled {result.received} objects in {result.pages} page(s) from {result.remote}: "
+                      f"{result.stored} new; resume point {result.added_after}")
 
 
 @app.command()
