@@ -142,7 +142,9 @@ def _store(connection: Connection, collection_id: str, producer: str,
                   and o.get("definition_type") == "statement" and isinstance(o.get("id"), str)}
     statements |= stix_store.statement_marking_ids(connection, collection_id)
     previous = stix_store.last_added(connection, collection_id)
-    successes, failures = [], []
+    ids = [o["id"] for o in objects if isinstance(o, dict) and isinstance(o.get("id"), str)]
+    held = stix_store.existing_versions(connection, collection_id, ids)
+    successes, failures, rows = [], [], []
     for index, obj in enumerate(objects):
         problem = _check(obj)
         if problem:
@@ -150,13 +152,14 @@ def _store(connection: Connection, collection_id: str, producer: str,
                              else f"objects[{index}]", "message": problem})
             continue
         version = obj.get("modified") or obj.get("created") or "0"
-        if not stix_store.has_version(connection, collection_id, obj["id"], version):
+        if (obj["id"], version) not in held:
+            held.add((obj["id"], version))
             previous = _stamp_after(previous)
-            stix_store.insert_object(
-                connection, collection_id=collection_id, object_id=obj["id"], type=obj["type"],
-                spec_version=obj["spec_version"], modified=version, date_added=previous,
-                tlp=object_tlp(obj, statements), producer=producer, body=obj)
+            rows.append({"collection_id": collection_id, "object_id": obj["id"], "type": obj["type"],
+                         "spec_version": obj["spec_version"], "modified": version, "date_added": previous,
+                         "tlp": object_tlp(obj, statements), "producer": producer, "body": obj})
         successes.append({"id": obj["id"], "version": version})
+    stix_store.insert_objects(connection, rows)
     return successes, failures
 
 

@@ -100,3 +100,19 @@ def last_added(connection: Connection, collection_id: str) -> str | None:
 def count(connection: Connection, collection_id: str) -> int:
     return int(connection.execute(select(func.count()).select_from(stix_objects)
                                   .where(stix_objects.c.collection_id == collection_id)).scalar_one())
+
+
+def existing_versions(connection: Connection, collection_id: str, object_ids: Sequence[str]) -> set[tuple[str, str]]:
+    """(object id, modified) pairs already held, for a batch of ids (chunked IN queries)."""
+    found: set[tuple[str, str]] = set()
+    unique = sorted(set(object_ids))
+    for start in range(0, len(unique), 500):
+        rows = connection.execute(select(stix_objects.c.object_id, stix_objects.c.modified).where(and_(
+            stix_objects.c.collection_id == collection_id, stix_objects.c.object_id.in_(unique[start:start + 500]))))
+        found.update((r[0], r[1]) for r in rows)
+    return found
+
+
+def insert_objects(connection: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        connection.execute(insert(stix_objects), list(rows))
