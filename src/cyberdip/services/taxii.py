@@ -160,6 +160,12 @@ def _store(connection: Connection, collection_id: str, producer: str,
                          "tlp": object_tlp(obj, statements), "producer": producer, "body": obj})
         successes.append({"id": obj["id"], "version": version})
     stix_store.insert_objects(connection, rows)
+    if any(row["type"] == "marking-definition" for row in rows):
+        # a statement marking arriving after the objects that cite it makes them shareable
+        for seq, body in stix_store.unknown_marking_rows(connection, collection_id):
+            level = object_tlp(body, statements)
+            if level != UNKNOWN:
+                stix_store.set_tlp(connection, seq, level)
     return successes, failures
 
 

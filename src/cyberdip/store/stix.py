@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, func, insert, or_, select
+from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
 
 from cyberdip.store.schema import statuses, stix_objects, sync_state
 
@@ -116,3 +116,13 @@ def existing_versions(connection: Connection, collection_id: str, object_ids: Se
 def insert_objects(connection: Connection, rows: Sequence[dict[str, Any]]) -> None:
     if rows:
         connection.execute(insert(stix_objects), list(rows))
+
+
+def unknown_marking_rows(connection: Connection, collection_id: str) -> list[tuple[int, dict[str, Any]]]:
+    rows = connection.execute(select(stix_objects.c.seq, stix_objects.c.body).where(and_(
+        stix_objects.c.collection_id == collection_id, stix_objects.c.tlp == "unknown")))
+    return [(r[0], r[1]) for r in rows]
+
+
+def set_tlp(connection: Connection, seq: int, tlp: str) -> None:
+    connection.execute(update(stix_objects).where(stix_objects.c.seq == seq).values(tlp=tlp))
