@@ -33,7 +33,8 @@ def test_attack_bundle_round_trips(workbench: Workbench, shared_data: Path) -> N
         sharing.add_collection(connection, "attack", "ATT&CK")
         sharing.grant(connection, "partner:ind-cert-in", "attack", read=True, write=True, max_tlp=TLP.GREEN)
     bundle = shared_data / "mitre-attack" / "enterprise-attack-18.1.stix21-derived.json.gz"
-    objects = json.load(gzip.open(bundle, "rt", encoding="utf-8"))["objects"]
+    with gzip.open(bundle, "rt", encoding="utf-8") as handle:
+        objects = json.load(handle)["objects"]
     for start in range(0, len(objects), 1000):
         with workbench.writing() as connection:
             status = taxii.add_objects(connection, "partner:ind-cert-in", "attack",
