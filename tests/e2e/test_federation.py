@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,7 +9,6 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
 from cyberdip.interfaces.asgi import create_app
 from cyberdip.model.errors import DataError
@@ -20,6 +16,7 @@ from cyberdip.model.sharing import TLP
 from cyberdip.services import loading, sharing, sync
 from cyberdip.services.settings import Settings
 from cyberdip.services.workbench import Workbench
+from tests.support import serving
 
 TAXII = "application/taxii+json;version=2.1"
 
@@ -30,12 +27,6 @@ def indicator(n: int) -> dict[str, Any]:
             "pattern": "[ipv4-addr:value = '203.0.113.9']", "pattern_type": "stix",
             "valid_from": "2024-01-01T00:00:00Z",
             "object_marking_refs": ["marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"]}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture
@@ -51,15 +42,8 @@ def india_hub(tmp_path: Path) -> Iterator[tuple[str, str, str, str]]:
         reader = sharing.issue_key(connection, "partner:usa-cisa")
         sharing.grant(connection, "partner:ind-cert-in", "feed", read=True, write=True, max_tlp=TLP.AMBER)
         sharing.grant(connection, "partner:usa-cisa", "feed", read=True, write=False, max_tlp=TLP.GREEN)
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(bench), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}/taxii2/api/", feed["id"], writer, reader
-    server.should_exit = True
-    thread.join(5)
+    with serving(create_app(bench)) as port:
+        yield f"http://127.0.0.1:{port}/taxii2/api/", feed["id"], writer, reader
     bench.close()
 
 
