@@ -23,12 +23,13 @@ from typing import Any
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from cyberdip.interfaces.asgi import create_app  # noqa: E402
-from cyberdip.model.sharing import TLP  # noqa: E402
-from cyberdip.services import loading, sharing  # noqa: E402
-from cyberdip.services.settings import Settings  # noqa: E402
-from cyberdip.services.workbench import Workbench  # noqa: E402
-from tests.support import serving  # noqa: E402
+from tests.support import serving
+
+from cyberdip.interfaces.asgi import create_app
+from cyberdip.model.sharing import TLP
+from cyberdip.services import loading, sharing
+from cyberdip.services.settings import Settings
+from cyberdip.services.workbench import Workbench
 
 TAXII = "application/taxii+json;version=2.1"
 GREEN = "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"
