@@ -15,16 +15,6 @@ def statement_marking_ids(connection: Connection, collection_id: str) -> set[str
         and_(stix_objects.c.collection_id == collection_id, stix_objects.c.type == "marking-definition"))).scalars())
 
 
-def has_version(connection: Connection, collection_id: str, object_id: str, version: str) -> bool:
-    return connection.execute(select(stix_objects.c.seq).where(and_(
-        stix_objects.c.collection_id == collection_id, stix_objects.c.object_id == object_id,
-        stix_objects.c.modified == version))).first() is not None
-
-
-def insert_object(connection: Connection, **row: Any) -> None:
-    connection.execute(insert(stix_objects).values(**row))
-
-
 def insert_status(connection: Connection, status_id: str, partner: str, collection_id: str, timestamp: str,
                   body: dict[str, Any]) -> None:
     connection.execute(insert(statuses).values(id=status_id, partner_id=partner, collection_id=collection_id,
