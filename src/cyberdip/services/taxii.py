@@ -113,10 +113,11 @@ def visible(row_tlp: str, producer: str | None, partner: str, max_tlp: TLP | Non
 _REQUIRED = ("type", "id", "spec_version")
 
 
-def add_objects(connection: Connection, partner: str, collection_ref: str, envelope: Any) -> dict[str, Any]:
+def add_objects(connection: Connection, partner: str, collection_ref: str, envelope: Any, *,
+                granted: Access | None = None) -> dict[str, Any]:
     """Store an envelope's objects (§5.4): each validated, duplicates idempotent, the outcome of
     every object in the returned status resource."""
-    granted = access(connection, partner, collection_ref)
+    granted = granted or access(connection, partner, collection_ref)  # callers that checked pass it in
     if not granted.can_write:
         _audit(connection, partner, granted.collection["id"], "add-objects", [], "denied")
         raise Forbidden(collection_ref)
@@ -232,9 +233,9 @@ class Filters:
 
 
 def read_objects(connection: Connection, partner: str, collection_ref: str, filters: Filters, *, limit: int,
-                 cursor: str | None, secret: bytes, manifest: bool = False) -> Page:
+                 cursor: str | None, secret: bytes, manifest: bool = False, granted: Access | None = None) -> Page:
     """One page of the objects the partner may see, newest version of each (§5.3, §5.2)."""
-    granted = access(connection, partner, collection_ref)
+    granted = granted or access(connection, partner, collection_ref)  # callers that checked pass it in
     if not granted.can_read:
         _audit(connection, partner, granted.collection["id"], "get-objects", [], "denied")
         raise Forbidden(collection_ref)
@@ -260,9 +261,9 @@ def read_objects(connection: Connection, partner: str, collection_ref: str, filt
 
 
 def delete_object(connection: Connection, partner: str, collection_ref: str, object_id: str,
-                  versions: Sequence[str]) -> int:
+                  versions: Sequence[str], *, granted: Access | None = None) -> int:
     """§5.8 Delete an Object: needs a write grant; audited."""
-    granted = access(connection, partner, collection_ref)
+    granted = granted or access(connection, partner, collection_ref)  # callers that checked pass it in
     if not granted.can_write:
         _audit(connection, partner, granted.collection["id"], "delete-object", [object_id], "denied")
         raise Forbidden(collection_ref)

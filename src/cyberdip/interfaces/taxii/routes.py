@@ -166,11 +166,11 @@ def _timestamp(value: str) -> bool:
 
 
 def _page(conn: Connection, who: str, collection_id: str, request: Request, limit: int, manifest: bool) -> Response:
-    _granted(conn, who, collection_id)
+    granted = _granted(conn, who, collection_id)
     try:
         page = taxii.read_objects(conn, who, collection_id, _filters(request), limit=limit,
                                   cursor=request.query_params.get("next"), secret=request.app.state.taxii_secret,
-                                  manifest=manifest)
+                                  manifest=manifest, granted=granted)
     except taxii.Forbidden:
         raise TaxiiError(403, "Forbidden", "your grants do not allow reading this collection") from None
     except DataError as exc:
@@ -202,12 +202,13 @@ def get_manifest(conn: Conn, who: Partner, collection_id: str, request: Request,
 @router.get("/taxii2/api/collections/{collection_id}/objects/{object_id}/", dependencies=[Negotiated])
 def get_object(conn: Conn, who: Partner, collection_id: str, object_id: str, request: Request) -> Response:
     """§5.6 Get an Object: every visible version, or none (404) — withheld objects are not found."""
-    _granted(conn, who, collection_id)
+    granted = _granted(conn, who, collection_id)
     filters = _filters(request)
     try:
         page = taxii.read_objects(conn, who, collection_id, taxii.Filters(filters.added_after, (object_id,),
                                                                           versions=filters.versions),
-                                  limit=taxii.MAX_PAGE, cursor=None, secret=request.app.state.taxii_secret)
+                                  limit=taxii.MAX_PAGE, cursor=None, secret=request.app.state.taxii_secret,
+                                  granted=granted)
     except taxii.Forbidden:
         raise TaxiiError(403, "Forbidden", "your grants do not allow reading this collection") from None
     if not page.objects:
@@ -231,7 +232,7 @@ async def add_objects(conn: Conn, who: Partner, collection_id: str, request: Req
         raise TaxiiError(400, "Bad Request", f"not JSON: {exc.msg} at line {exc.lineno}") from None
     granted = _granted(conn, who, collection_id)
     try:
-        result = taxii.add_objects(conn, who, granted.collection["id"], envelope)
+        result = taxii.add_objects(conn, who, granted.collection["id"], envelope, granted=granted)
     except taxii.Forbidden:
         raise TaxiiError(403, "Forbidden", "your grants do not allow writing to this collection") from None
     except DataError as exc:
@@ -242,10 +243,11 @@ async def add_objects(conn: Conn, who: Partner, collection_id: str, request: Req
 @router.get("/taxii2/api/collections/{collection_id}/objects/{object_id}/versions/", dependencies=[Negotiated])
 def get_versions(conn: Conn, who: Partner, collection_id: str, object_id: str, request: Request) -> Response:
     """§5.7 Get Object Versions: the versions of an object the partner may see."""
-    _granted(conn, who, collection_id)
+    granted = _granted(conn, who, collection_id)
     try:
         page = taxii.read_objects(conn, who, collection_id, taxii.Filters(ids=(object_id,), versions=("all",)),
-                                  limit=taxii.MAX_PAGE, cursor=None, secret=request.app.state.taxii_secret)
+                                  limit=taxii.MAX_PAGE, cursor=None, secret=request.app.state.taxii_secret,
+                                  granted=granted)
     except taxii.Forbidden:
         raise TaxiiError(403, "Forbidden", "your grants do not allow reading this collection") from None
     if not page.objects:
@@ -259,7 +261,7 @@ def delete_object(conn: Conn, who: Partner, collection_id: str, object_id: str, 
     granted = _granted(conn, who, collection_id)
     versions = _filters(request).versions
     try:
-        removed = taxii.delete_object(conn, who, granted.collection["id"], object_id, versions)
+        removed = taxii.delete_object(conn, who, granted.collection["id"], object_id, versions, granted=granted)
     except taxii.Forbidden:
         raise TaxiiError(403, "Forbidden", "your grants do not allow deleting in this collection") from None
     if not removed:
