@@ -16,9 +16,15 @@ from cyberdip.interfaces.taxii.routes import TaxiiError, error_response
 from cyberdip.interfaces.taxii.routes import router as taxii_router
 from cyberdip.interfaces.web.pages import router as web_router
 from cyberdip.model.errors import DataError, NotFound
+from cyberdip.services.settings import Settings
 from cyberdip.services.workbench import NotInitialised, Workbench
 
 STATIC = Path(__file__).parent / "web" / "static"
+
+
+def app_from_env() -> FastAPI:
+    """The application of one server process when `cyberdip serve --workers N` starts several."""
+    return create_app(Workbench.open(Settings.from_env()))
 
 
 def create_app(workbench: Workbench) -> FastAPI:

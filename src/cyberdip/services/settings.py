@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from collections.abc import Mapping
@@ -16,6 +17,11 @@ SETTINGS_DOC: dict[str, str] = {
     "CYBERDIP_HOST": "address `cyberdip serve` listens on (default 127.0.0.1)",
     "CYBERDIP_PORT": "port `cyberdip serve` listens on (default 8000)",
     "CYBERDIP_SECRET": "key that signs TAXII paging cursors (default: a random key per server start)",
+    "CYBERDIP_CLIENT_CERT_HEADER": "header in which a TLS-terminating proxy forwards the partner's verified client "
+    "certificate (URL-encoded PEM, e.g. nginx's $ssl_client_escaped_cert, or its SHA-256 fingerprint); unset: "
+    "certificates are not used",
+    "CYBERDIP_TRUSTED_PROXIES": "comma-separated addresses or networks of the proxies allowed to set that header "
+    "(default: none, so the header is ignored)",
 }
 
 
@@ -29,6 +35,16 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     secret: bytes = field(default_factory=lambda: secrets.token_bytes(32), repr=False)
+    client_cert_header: str | None = None
+    trusted_proxies: tuple[str, ...] = ()
+
+    def trusts_proxy(self, address: str) -> bool:
+        """Whether a request arriving from ``address`` may vouch for a client certificate."""
+        try:
+            peer = ipaddress.ip_address(address)
+        except ValueError:
+            return False
+        return any(peer in ipaddress.ip_network(network, strict=False) for network in self.trusted_proxies)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -37,9 +53,17 @@ class Settings:
         if not port.isdigit():
             raise ValueError(f"CYBERDIP_PORT must be a number, got {port!r}")
         secret = env.get("CYBERDIP_SECRET")
+        proxies = tuple(p.strip() for p in env.get("CYBERDIP_TRUSTED_PROXIES", "").split(",") if p.strip())
+        for proxy in proxies:
+            try:
+                ipaddress.ip_network(proxy, strict=False)
+            except ValueError:
+                raise ValueError(f"CYBERDIP_TRUSTED_PROXIES: {proxy!r} is not an address or network") from None
         return cls(
             database_url=env.get("CYBERDIP_DB") or default_database_url(),
             host=env.get("CYBERDIP_HOST", "127.0.0.1"),
             port=int(port),
+            client_cert_header=env.get("CYBERDIP_CLIENT_CERT_HEADER") or None,
+            trusted_proxies=proxies,
             **({"secret": secret.encode("utf-8")} if secret else {}),
         )

@@ -4,9 +4,12 @@ the hash-chained audit log."""
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
 import hashlib
 import secrets
+import urllib.parse
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -81,6 +84,54 @@ def revoke_key(connection: Connection, key_id: str) -> None:
 def authenticate(connection: Connection, key: str) -> str | None:
     """The partner an API key belongs to, or None (unknown or revoked)."""
     return store.partner_for_digest(connection, digest(key)) if key.startswith(KEY_PREFIX + "_") else None
+
+
+def certificate_fingerprint(text: str) -> str:
+    """SHA-256 of a certificate's DER bytes, from a PEM (raw or URL-encoded, as proxies forward it)
+    or from a fingerprint already computed (hex, with or without colons)."""
+    value = urllib.parse.unquote(text).strip()
+    if "-----BEGIN CERTIFICATE-----" in value:
+        body = value.split("-----BEGIN CERTIFICATE-----", 1)[1].split("-----END CERTIFICATE-----", 1)[0]
+        try:
+            der = base64.b64decode("".join(body.split()), validate=True)
+        except (ValueError, binascii.Error):
+            raise DataError([Problem("certificate", "the PEM block is not valid base64")]) from None
+        if not der:
+            raise DataError([Problem("certificate", "the PEM block is empty")])
+        return hashlib.sha256(der).hexdigest()
+    bare = value.lower().removeprefix("sha256:").replace(":", "")
+    if len(bare) == 64 and all(c in "0123456789abcdef" for c in bare):
+        return bare
+    raise DataError([Problem("certificate", "expected a PEM certificate or a SHA-256 fingerprint")])
+
+
+def add_certificate(connection: Connection, partner_id: str, certificate: str, label: str) -> str:
+    """Register a client certificate (PEM or fingerprint) as the partner's identity; returns its fingerprint."""
+    _require_partner(connection, partner_id)
+    fingerprint = certificate_fingerprint(certificate)
+    held = store.get_certificate(connection, fingerprint)
+    if held:
+        raise DataError([Problem(label, f"this certificate is already registered to {held['partner_id']}")])
+    store.add_certificate(connection, fingerprint, partner_id, label, _now())
+    store.append_audit(connection, partner=partner_id, collection=None, action="certificate-added",
+                       object_ids=[fingerprint], outcome="ok", at=_now())
+    return fingerprint
+
+
+def revoke_certificate(connection: Connection, fingerprint: str) -> None:
+    if not store.revoke_certificate(connection, certificate_fingerprint(fingerprint), _now()):
+        raise DataError([Problem(fingerprint, "no active certificate with this fingerprint")])
+    store.append_audit(connection, partner=None, collection=None, action="certificate-revoked",
+                       object_ids=[fingerprint], outcome="ok", at=_now())
+
+
+def list_certificates(connection: Connection) -> list[dict[str, Any]]:
+    return store.list_certificates(connection)
+
+
+def authenticate_certificate(connection: Connection, forwarded: str) -> str | None:
+    """The partner a forwarded client certificate belongs to, or None (unknown or revoked)."""
+    return store.partner_for_certificate(connection, certificate_fingerprint(forwarded))
 
 
 def add_collection(connection: Connection, alias: str, title: str, description: str | None = None) -> dict[str, Any]:

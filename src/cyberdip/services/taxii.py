@@ -215,12 +215,16 @@ def status(connection: Connection, partner: str, status_id: str) -> dict[str, An
 
 @dataclass
 class Page:
-    objects: list[dict[str, Any]]
+    bodies: list[str]  # the objects as stored JSON text, ready to be served without re-encoding
     more: bool
     next: str | None
     first_added: str | None
     last_added: str | None
     manifest: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def objects(self) -> list[dict[str, Any]]:
+        return [json.loads(body) for body in self.bodies]
 
 
 @dataclass(frozen=True)
@@ -254,7 +258,7 @@ def read_objects(connection: Connection, partner: str, collection_ref: str, filt
     if manifest:
         page.manifest = [{"id": r["object_id"], "date_added": r["date_added"], "version": r["modified"],
                           "media_type": "application/stix+json;version=2.1"} for r in shown]
-        page.objects = []
+        page.bodies = []
     _audit(connection, partner, collection_id, "get-manifest" if manifest else "get-objects",
            [r["object_id"] for r in shown], f"{len(shown)} given, {len(rows) - len(shown)} withheld")
     return page
@@ -304,6 +308,11 @@ def _stamp_after(previous: str | None) -> str:
         if now <= last:
             now = last + dt.timedelta(microseconds=1)
     return _stamp(now)
+
+
+def audit_refusal(connection: Connection, partner: str, collection_id: str, action: str) -> None:
+    """A request on a collection the partner holds no grant on."""
+    _audit(connection, partner, collection_id, action, [], "denied: no grant")
 
 
 def _audit(connection: Connection, partner: str, collection: str, action: str, ids: Sequence[str],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -10,7 +12,7 @@ from sqlalchemy import Connection, Engine
 
 from cyberdip.services.settings import Settings
 from cyberdip.store import migrate
-from cyberdip.store.engine import open_engine
+from cyberdip.store.engine import WRITE_LOCK, open_engine
 
 
 class NotInitialised(RuntimeError):
@@ -22,6 +24,7 @@ class Workbench:
     settings: Settings
     engine: Engine
     _schema_checked: bool = field(default=False, repr=False)
+    _sqlite_writer: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
     def open(cls, settings: Settings) -> Workbench:
@@ -30,13 +33,15 @@ class Workbench:
     @contextmanager
     def reading(self) -> Iterator[Connection]:
         """A connection for queries; fails clearly when the database was never initialised."""
-        if not self._schema_checked:
-            self.require_schema()
+        self.require_schema()
         with self.engine.connect() as connection:
             yield connection
 
     def require_schema(self) -> None:
-        """Fail clearly unless the database schema is at the latest migration."""
+        """Fail clearly unless the database schema is at the latest migration (checked once: reading
+        the migration scripts costs milliseconds, too much for every request)."""
+        if self._schema_checked:
+            return
         if not migrate.is_current(self.engine):
             raise NotInitialised(
                 f"The database at {self.engine.url.render_as_string(hide_password=True)} is not initialised "
@@ -46,9 +51,15 @@ class Workbench:
 
     @contextmanager
     def writing(self) -> Iterator[Connection]:
-        """A connection inside one transaction: committed on success, rolled back on any error."""
-        with self.engine.begin() as connection:
-            yield connection
+        """A connection inside one transaction: committed on success, rolled back on any error. On SQLite
+        it takes the write lock at once (BEGIN IMMEDIATE), so read-then-write sequences never interleave."""
+        # SQLite admits one writer: threads of this process queue on a lock rather than on the
+        # database's busy timeout, whose sleeps would add tens of milliseconds under contention
+        queue = self._sqlite_writer if self.engine.dialect.name == "sqlite" else contextlib.nullcontext()
+        with queue, self.engine.connect() as connection:
+            connection = connection.execution_options(**{WRITE_LOCK: True})
+            with connection.begin():
+                yield connection
 
     def close(self) -> None:
         self.engine.dispose()

@@ -188,6 +188,16 @@ api_keys = Table(
     Column("revoked_at", DateTime(timezone=True)),
 )
 
+client_certificates = Table(
+    "client_certificates",
+    metadata,
+    Column("fingerprint", String(64), primary_key=True, doc="SHA-256 of the certificate's DER bytes, hex"),
+    Column("partner_id", String(120), ForeignKey("partners.id"), nullable=False, index=True),
+    Column("label", Text, nullable=False, doc="where it came from, e.g. the file name or the subject"),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True)),
+)
+
 collections = Table(
     "collections",
     metadata,
@@ -227,6 +237,7 @@ audit = Table(
     Column("outcome", String(40), nullable=False),
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
+    Index("uq_audit_prev_hash", "prev_hash", unique=True),  # two entries can never follow the same one
 )
 
 
@@ -247,6 +258,7 @@ stix_objects = Table(
     Index("uq_stix_objects_version", "collection_id", "object_id", "modified", unique=True),
     Index("ix_stix_objects_collection_seq", "collection_id", "seq"),
     Index("ix_stix_objects_collection_type_seq", "collection_id", "type", "seq"),
+    Index("ix_stix_objects_collection_added", "collection_id", "date_added"),
 )
 
 statuses = Table(

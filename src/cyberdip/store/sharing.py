@@ -9,9 +9,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, insert, select, update
+from sqlalchemy import Connection, and_, delete, insert, select, text, update
 
-from cyberdip.store.schema import api_keys, audit, collections, grants, partners
+from cyberdip.store.schema import api_keys, audit, client_certificates, collections, grants, partners
 
 GENESIS = "0" * 64
 
@@ -56,6 +56,35 @@ def revoke_key(connection: Connection, key_id: str, at: dt.datetime) -> bool:
 def partner_for_digest(connection: Connection, digest: str) -> str | None:
     row = connection.execute(select(api_keys.c.partner_id).where(
         and_(api_keys.c.digest == digest, api_keys.c.revoked_at.is_(None)))).first()
+    return row[0] if row else None
+
+
+def add_certificate(connection: Connection, fingerprint: str, partner_id: str, label: str, at: dt.datetime) -> None:
+    connection.execute(insert(client_certificates).values(fingerprint=fingerprint, partner_id=partner_id, label=label,
+                                                          created_at=at))
+
+
+def get_certificate(connection: Connection, fingerprint: str) -> dict[str, Any] | None:
+    row = connection.execute(select(client_certificates).where(client_certificates.c.fingerprint == fingerprint)
+                             ).mappings().first()
+    return dict(row) if row else None
+
+
+def list_certificates(connection: Connection) -> list[dict[str, Any]]:
+    return [dict(r) for r in connection.execute(select(client_certificates).order_by(
+        client_certificates.c.partner_id, client_certificates.c.created_at)).mappings()]
+
+
+def revoke_certificate(connection: Connection, fingerprint: str, at: dt.datetime) -> bool:
+    result = connection.execute(update(client_certificates).where(and_(
+        client_certificates.c.fingerprint == fingerprint, client_certificates.c.revoked_at.is_(None)))
+        .values(revoked_at=at))
+    return bool(result.rowcount)
+
+
+def partner_for_certificate(connection: Connection, fingerprint: str) -> str | None:
+    row = connection.execute(select(client_certificates.c.partner_id).where(and_(
+        client_certificates.c.fingerprint == fingerprint, client_certificates.c.revoked_at.is_(None)))).first()
     return row[0] if row else None
 
 
@@ -113,8 +142,17 @@ def entry_hash(prev_hash: str, at: str, partner: str | None, collection: str | N
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
+#: PostgreSQL advisory lock held from reading the chain's head until the transaction ends
+AUDIT_LOCK = 0x63796264  # "cybd"
+
+
 def append_audit(connection: Connection, *, partner: str | None, collection: str | None, action: str,
                  object_ids: Sequence[str], outcome: str, at: dt.datetime) -> str:
+    """Append an entry after the chain's current head. Writers are serialised (SQLite: the write
+    transaction's lock; PostgreSQL: an advisory lock), and the unique ``prev_hash`` index refuses a
+    fork even if they were not."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_LOCK})
     last = connection.execute(select(audit.c.hash).order_by(audit.c.seq.desc()).limit(1)).first()
     prev = last[0] if last else GENESIS
     digest = entry_hash(prev, stamp(at), partner, collection, action, object_ids, outcome)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, Text, and_, cast, delete, func, insert, or_, select, update
 
 from cyberdip.store.schema import statuses, stix_objects, sync_state
 
@@ -27,15 +27,34 @@ def get_status(connection: Connection, status_id: str, partner: str) -> dict[str
     return dict(row[0]) if row else None
 
 
+#: what a page reads of each row: the body stays JSON text, served as stored without re-encoding
+_PAGE_COLUMNS = (stix_objects.c.seq, stix_objects.c.object_id, stix_objects.c.type, stix_objects.c.modified,
+                 stix_objects.c.date_added, stix_objects.c.tlp, stix_objects.c.producer,
+                 cast(stix_objects.c.body, Text).label("body"))
+
+
 def page(connection: Connection, collection_id: str, *, after_seq: int, added_after: str | None,
          ids: Sequence[str], types: Sequence[str], spec_versions: Sequence[str], limit: int,
          versions: Sequence[str] = ("last",)) -> list[dict[str, Any]]:
-    """Up to ``limit`` rows after ``after_seq`` in arrival order, served by the (collection, seq)
-    and (collection, type, seq) indexes; with ``latest_only`` (TAXII's default ``match[version]=
-    last``) only each object's newest version, found through the (collection, id, modified) index;
-    ``versions`` may also hold ``first``, ``all`` or exact ``modified`` timestamps (TAXII §3.4.2)."""
-    query = select(stix_objects).where(and_(stix_objects.c.collection_id == collection_id,
-                                            stix_objects.c.seq > after_seq))
+    """Up to ``limit`` rows after ``after_seq`` in arrival order, each with its body as JSON text.
+
+    Index use: ``added_after`` becomes a starting ``seq`` through (collection, date_added), since
+    ``date_added`` grows with ``seq``; the rows then come from (collection, seq), from
+    (collection, type, seq) for ``match[type]``, or from (collection, object id, modified) for
+    ``match[id]``. ``versions`` holds ``last`` (TAXII's default), ``first``, ``all`` or exact
+    ``modified`` timestamps (TAXII §3.4.2); last and first are index probes on the object's id."""
+    start = after_seq
+    if added_after:
+        first = connection.execute(select(stix_objects.c.seq).where(and_(
+            stix_objects.c.collection_id == collection_id, stix_objects.c.date_added > added_after))
+            .order_by(stix_objects.c.date_added).limit(1)).scalar()
+        if first is None:
+            return []
+        start = max(start, first - 1)
+    # with match[id] the rows are few and found by id: comparing and ordering on an expression of seq
+    # keeps a planner from walking the whole collection in seq order to spare itself a tiny sort
+    order: Any = stix_objects.c.seq + 0 if ids else stix_objects.c.seq
+    query = select(*_PAGE_COLUMNS).where(and_(stix_objects.c.collection_id == collection_id, order > start))
     if "all" not in versions:
         other = stix_objects.alias("other")
         same = and_(other.c.collection_id == stix_objects.c.collection_id,
@@ -49,15 +68,13 @@ def page(connection: Connection, collection_id: str, *, after_seq: int, added_af
         if stamps:
             wanted.append(stix_objects.c.modified.in_(stamps))
         query = query.where(or_(*wanted))
-    if added_after:
-        query = query.where(stix_objects.c.date_added > added_after)
     if ids:
         query = query.where(stix_objects.c.object_id.in_(list(ids)))
     if types:
         query = query.where(stix_objects.c.type.in_(list(types)))
     if spec_versions:
         query = query.where(stix_objects.c.spec_version.in_(list(spec_versions)))
-    return [dict(r) for r in connection.execute(query.order_by(stix_objects.c.seq).limit(limit)).mappings()]
+    return [dict(r) for r in connection.execute(query.order_by(order).limit(limit)).mappings()]
 
 
 def delete_versions(connection: Connection, collection_id: str, object_id: str, versions: Sequence[str]) -> int:

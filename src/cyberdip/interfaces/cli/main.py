@@ -639,8 +639,11 @@ partner_app = typer.Typer(help="Partners: agencies of states that share with thi
 key_app = typer.Typer(help="API keys (shown once, stored only as a digest).", no_args_is_help=True)
 collection_app = typer.Typer(help="Collections of shared objects.", no_args_is_help=True)
 audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
+cert_app = typer.Typer(help="Client certificates as partner identities (behind a TLS-terminating proxy).",
+                       no_args_is_help=True)
 share_app.add_typer(partner_app, name="partner")
 share_app.add_typer(key_app, name="key")
+share_app.add_typer(cert_app, name="cert")
 share_app.add_typer(collection_app, name="collection")
 share_app.add_typer(audit_app, name="audit")
 
@@ -686,6 +689,42 @@ def key_revoke(key_id: str = typer.Argument(..., help="The key's id (the part af
     with _workbench(as_json) as workbench, workbench.writing() as connection:
         sharing.revoke_key(connection, key_id)
     _print_json({"revoked": key_id}) if as_json else console.print(f"Revoked {key_id}")
+
+
+@cert_app.command("add")
+def cert_add(partner: str = typer.Argument(..., help="Partner id, e.g. partner:ind-cert-in."),
+             certificate: Path = typer.Argument(..., exists=True, dir_okay=False,
+                                                help="The partner's client certificate (PEM)."),
+             as_json: bool = JsonOption) -> None:
+    """Register a client certificate as the partner's identity (its SHA-256 fingerprint is kept)."""
+    with _workbench(as_json) as workbench, workbench.writing() as connection:
+        fingerprint = sharing.add_certificate(connection, partner, certificate.read_text(encoding="utf-8"),
+                                              certificate.name)
+    _print_json({"partner": partner, "fingerprint": fingerprint}) if as_json else console.print(
+        f"Certificate {fingerprint} now identifies {partner}")
+
+
+@cert_app.command("list")
+def cert_list(as_json: bool = JsonOption) -> None:
+    """List registered client certificates."""
+    with _workbench(as_json) as workbench, workbench.reading() as connection:
+        rows = sharing.list_certificates(connection)
+    if as_json:
+        _print_json(rows)
+        return
+    table = Table("fingerprint (SHA-256)", "partner", "label", "revoked")
+    for row in rows:
+        table.add_row(row["fingerprint"], row["partner_id"], row["label"], str(row["revoked_at"] or ""))
+    console.print(table)
+
+
+@cert_app.command("revoke")
+def cert_revoke(fingerprint: str = typer.Argument(..., help="The certificate's SHA-256 fingerprint."),
+                as_json: bool = JsonOption) -> None:
+    """Revoke a client certificate."""
+    with _workbench(as_json) as workbench, workbench.writing() as connection:
+        sharing.revoke_certificate(connection, fingerprint)
+    _print_json({"revoked": fingerprint}) if as_json else console.print(f"Revoked {fingerprint}")
 
 
 @collection_app.command("add")
@@ -826,15 +865,21 @@ def sync_pull(
 def serve(
     host: str | None = typer.Option(None, help="Listen address (default CYBERDIP_HOST or 127.0.0.1)."),
     port: int | None = typer.Option(None, help="Port (default CYBERDIP_PORT or 8000)."),
+    workers: int = typer.Option(1, min=1, help="Server processes (for PostgreSQL; SQLite has one writer at a time)."),
 ) -> None:
-    """Start the workbench: web pages at /, JSON API at /api (docs at /api/docs).
+    """Start the workbench: web pages at /, JSON API at /api (docs at /api/docs), TAXII 2.1 at /taxii2/.
 
     Initialises the database with the curated dataset first if it was never initialised.
     """
+    import os
+    import secrets
+
     import uvicorn
 
     from cyberdip.interfaces.asgi import create_app
 
+    if workers > 1 and not os.environ.get("CYBERDIP_SECRET"):
+        os.environ["CYBERDIP_SECRET"] = secrets.token_urlsafe(32)  # every worker must sign cursors alike
     settings = Settings.from_env()
     workbench = Workbench.open(settings)
     try:
@@ -843,7 +888,11 @@ def serve(
         except NotInitialised:
             errors.print("First start: creating the database and loading the curated dataset...")
             loading.init_database(workbench)
-        uvicorn.run(create_app(workbench), host=host or settings.host, port=port or settings.port)
+        if workers > 1:
+            uvicorn.run("cyberdip.interfaces.asgi:app_from_env", factory=True, workers=workers,
+                        host=host or settings.host, port=port or settings.port)
+        else:
+            uvicorn.run(create_app(workbench), host=host or settings.host, port=port or settings.port)
     finally:
         workbench.close()
 

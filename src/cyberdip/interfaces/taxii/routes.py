@@ -6,20 +6,25 @@ envelope (§3.6.1). Collections a partner holds no grant on answer 404, as if th
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterator
-from typing import Annotated, Any
+from contextlib import contextmanager
+from typing import Any
 
-from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import Connection
+from starlette.concurrency import run_in_threadpool
 
 from cyberdip import __version__
 from cyberdip.model.errors import DataError
 from cyberdip.services import sharing, taxii
+from cyberdip.services.settings import Settings
 from cyberdip.services.workbench import Workbench
 
 TAXII = "application/taxii+json;version=2.1"
+MAX_CONTENT = 10_485_760
 router = APIRouter(include_in_schema=False)
 
 
@@ -53,33 +58,45 @@ def _accepts_taxii(accept: str | None) -> bool:
     return False
 
 
-def negotiated(accept: Annotated[str | None, Header()] = None) -> None:
-    if not _accepts_taxii(accept):
-        raise TaxiiError(406, "Not Acceptable", f"this server answers {TAXII}, not {accept}")
+@contextmanager
+def session(request: Request, *, negotiate: bool = True) -> Iterator[tuple[Connection, str]]:
+    """One transaction per request (reads are audited too) and the partner making it.
 
-
-def connection(request: Request) -> Iterator[Connection]:
+    Authentication (§1.6.9): an API key as ``Authorization: Bearer <key>``, or a client
+    certificate that a trusted TLS-terminating proxy forwards in the configured header."""
+    if negotiate and not _accepts_taxii(request.headers.get("accept")):
+        raise TaxiiError(406, "Not Acceptable", f"this server answers {TAXII}, not {request.headers.get('accept')}")
     workbench: Workbench = request.app.state.workbench
     workbench.require_schema()
-    with workbench.writing() as conn:  # reads are audited: every request writes its audit entry
-        yield conn
+    refused: TaxiiError | None = None
+    with workbench.writing() as conn:
+        try:
+            yield conn, _partner(conn, request, workbench.settings)
+        except TaxiiError as exc:
+            refused = exc  # the audit entries of a refused request are kept: commit, then answer
+    if refused:
+        raise refused
 
 
-Conn = Annotated[Connection, Depends(connection)]
-
-
-def partner(conn: Conn, authorization: Annotated[str | None, Header()] = None) -> str:
-    """§1.6.9 authentication: a partner's API key as a bearer token."""
-    if not authorization or not authorization.lower().startswith("bearer "):
-        raise TaxiiError(401, "Unauthorized", "send your API key as 'Authorization: Bearer <key>'")
-    who = sharing.authenticate(conn, authorization.split(" ", 1)[1].strip())
-    if who is None:
-        raise TaxiiError(401, "Unauthorized", "unknown or revoked API key")
-    return who
-
-
-Partner = Annotated[str, Depends(partner)]
-Negotiated = Depends(negotiated)
+def _partner(conn: Connection, request: Request, settings: Settings) -> str:
+    authorization = request.headers.get("authorization")
+    if authorization:
+        if not authorization.lower().startswith("bearer "):
+            raise TaxiiError(401, "Unauthorized", "send your API key as 'Authorization: Bearer <key>'")
+        who = sharing.authenticate(conn, authorization.split(" ", 1)[1].strip())
+        if who is None:
+            raise TaxiiError(401, "Unauthorized", "unknown or revoked API key")
+        return who
+    forwarded = request.headers.get(settings.client_cert_header) if settings.client_cert_header else None
+    if forwarded and request.client and settings.trusts_proxy(request.client.host):
+        try:
+            who = sharing.authenticate_certificate(conn, forwarded)
+        except DataError as exc:
+            raise TaxiiError(401, "Unauthorized", "; ".join(p.reason for p in exc.problems)) from None
+        if who is None:
+            raise TaxiiError(401, "Unauthorized", "this client certificate is not registered to a partner, or revoked")
+        return who
+    raise TaxiiError(401, "Unauthorized", "send your API key as 'Authorization: Bearer <key>'")
 
 
 def _collection_resource(granted: taxii.Access) -> dict[str, Any]:
@@ -89,61 +106,72 @@ def _collection_resource(granted: taxii.Access) -> dict[str, Any]:
             "media_types": ["application/stix+json;version=2.1"]}
 
 
-@router.get("/taxii2/", dependencies=[Negotiated])
-def discovery(who: Partner) -> Response:
+@router.get("/taxii2/")
+def discovery(request: Request) -> Response:
     """§4.1 Server Discovery."""
-    return taxii_json({"title": "cyberdip sharing hub", "description": "Threat data shared under agreements",
-                       "default": "/taxii2/api/", "api_roots": ["/taxii2/api/"]})
+    with session(request):
+        return taxii_json({"title": "cyberdip sharing hub", "description": "Threat data shared under agreements",
+                           "default": "/taxii2/api/", "api_roots": ["/taxii2/api/"]})
 
 
-@router.get("/taxii2/api/", dependencies=[Negotiated])
-def api_root(who: Partner) -> Response:
+@router.get("/taxii2/api/")
+def api_root(request: Request) -> Response:
     """§4.2 Get API Root Information."""
-    return taxii_json({"title": "cyberdip", "description": f"cyberdip {__version__}", "versions": [TAXII],
-                       "max_content_length": 10_485_760})
+    with session(request):
+        return taxii_json({"title": "cyberdip", "description": f"cyberdip {__version__}", "versions": [TAXII],
+                           "max_content_length": MAX_CONTENT})
 
 
-@router.get("/taxii2/api/status/{status_id}/", dependencies=[Negotiated])
-def status(conn: Conn, who: Partner, status_id: str) -> Response:
+@router.get("/taxii2/api/status/{status_id}/")
+def status(request: Request, status_id: str) -> Response:
     """§4.3 Get Status: only the partner that made the request sees it."""
-    try:
-        return taxii_json(taxii.status(conn, who, status_id))
-    except taxii.Forbidden:
-        raise TaxiiError(404, "Not Found", "no such status resource") from None
+    with session(request) as (conn, who):
+        try:
+            return taxii_json(taxii.status(conn, who, status_id))
+        except taxii.Forbidden:
+            raise TaxiiError(404, "Not Found", "no such status resource") from None
 
 
-@router.get("/taxii2/api/collections/", dependencies=[Negotiated])
-def collections(conn: Conn, who: Partner) -> Response:
+@router.get("/taxii2/api/collections/")
+def collections(request: Request) -> Response:
     """§5.1 Get Collections: only those the partner may read or write."""
-    return taxii_json({"collections": [_collection_resource(a) for a in taxii.collections_for(conn, who)]})
+    with session(request) as (conn, who):
+        return taxii_json({"collections": [_collection_resource(a) for a in taxii.collections_for(conn, who)]})
 
 
-def _granted(conn: Connection, who: str, collection_id: str) -> taxii.Access:
+def _granted(conn: Connection, who: str, collection_id: str, action: str) -> taxii.Access:
+    """The partner's access; a collection it holds no grant on is not found (its existence is not
+    disclosed), and the attempt is audited."""
     try:
         granted = taxii.access(conn, who, collection_id)
     except taxii.Forbidden:
-        granted = None
-    if granted is None or not (granted.can_read or granted.can_write):
+        raise TaxiiError(404, "Not Found", "no such collection") from None
+    if not (granted.can_read or granted.can_write):
+        taxii.audit_refusal(conn, who, granted.collection["id"], action)
         raise TaxiiError(404, "Not Found", "no such collection")
     return granted
 
 
-@router.get("/taxii2/api/collections/{collection_id}/", dependencies=[Negotiated])
-def collection(conn: Conn, who: Partner, collection_id: str) -> Response:
+@router.get("/taxii2/api/collections/{collection_id}/")
+def collection(request: Request, collection_id: str) -> Response:
     """§5.2 Get a Collection."""
-    return taxii_json(_collection_resource(_granted(conn, who, collection_id)))
+    with session(request) as (conn, who):
+        return taxii_json(_collection_resource(_granted(conn, who, collection_id, "get-collection")))
 
 
-def _filters(request: Request) -> taxii.Filters:
-    """§3.4 filtering: added_after, match[id], match[type], match[spec_version]."""
+_PARAMETERS = {"added_after", "limit", "next", "match[id]", "match[type]", "match[spec_version]", "match[version]"}
+
+
+def _filters(request: Request, allowed: set[str] = _PARAMETERS) -> taxii.Filters:
+    """§3.4 filtering: added_after, match[id], match[type], match[spec_version], match[version]."""
     params = request.query_params
-    known = {"added_after", "limit", "next", "match[id]", "match[type]", "match[spec_version]", "match[version]"}
-    unknown = [k for k in params if k not in known]
+    unknown = [k for k in params if k not in allowed]
     if unknown:
-        raise TaxiiError(400, "Bad Request", f"unknown parameter(s): {', '.join(unknown)}")
+        raise TaxiiError(400, "Bad Request", f"unknown parameter(s) here: {', '.join(unknown)}")
     added_after = params.get("added_after")
     if added_after and not _timestamp(added_after):
         raise TaxiiError(400, "Bad Request", f"added_after must be a STIX timestamp, got {added_after!r}")
+
     def listed(name: str) -> tuple[str, ...]:
         return tuple(v for value in params.getlist(name) for v in value.split(",") if v)
 
@@ -155,9 +183,14 @@ def _filters(request: Request) -> taxii.Filters:
                          versions)
 
 
-def _timestamp(value: str) -> bool:
-    import datetime as dt
+def _limit(request: Request) -> int:
+    raw = request.query_params.get("limit", "100")
+    if not raw.isdigit() or int(raw) < 1:
+        raise TaxiiError(400, "Bad Request", f"limit must be a positive whole number, got {raw!r}")
+    return min(int(raw), taxii.MAX_PAGE)
 
+
+def _timestamp(value: str) -> bool:
     try:
         dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
         return value.endswith("Z")
@@ -165,105 +198,125 @@ def _timestamp(value: str) -> bool:
         return False
 
 
-def _page(conn: Connection, who: str, collection_id: str, request: Request, limit: int, manifest: bool) -> Response:
-    granted = _granted(conn, who, collection_id)
+def _read(conn: Connection, who: str, collection_id: str, request: Request, filters: taxii.Filters, *,
+          limit: int, cursor: str | None, manifest: bool = False) -> taxii.Page:
+    granted = _granted(conn, who, collection_id, "get-manifest" if manifest else "get-objects")
     try:
-        page = taxii.read_objects(conn, who, collection_id, _filters(request), limit=limit,
-                                  cursor=request.query_params.get("next"), secret=request.app.state.taxii_secret,
-                                  manifest=manifest, granted=granted)
+        return taxii.read_objects(conn, who, collection_id, filters, limit=limit, cursor=cursor,
+                                  secret=request.app.state.taxii_secret, manifest=manifest, granted=granted)
     except taxii.Forbidden:
         raise TaxiiError(403, "Forbidden", "your grants do not allow reading this collection") from None
     except DataError as exc:
         raise TaxiiError(400, "Bad Request", "; ".join(p.reason for p in exc.problems)) from None
-    body: dict[str, Any] = {"more": page.more}
+
+
+def _envelope(page: taxii.Page, *, manifest: bool) -> Response:
+    """§3.7 envelope; objects are spliced in as stored, not decoded and encoded again."""
+    head = '{"more":' + ("true" if page.more else "false")
     if page.next:
-        body["next"] = page.next
-    body["objects"] = page.manifest if manifest else page.objects
+        head += ',"next":' + json.dumps(page.next)
+    items = [json.dumps(m) for m in page.manifest] if manifest else page.bodies
     headers = {}
     if page.first_added:
         headers = {"X-TAXII-Date-Added-First": page.first_added, "X-TAXII-Date-Added-Last": page.last_added or ""}
-    return taxii_json(body, headers)
+    return Response(head + ',"objects":[' + ",".join(items) + "]}", media_type=TAXII, headers=headers)
 
 
-@router.get("/taxii2/api/collections/{collection_id}/objects/", dependencies=[Negotiated])
-def get_objects(conn: Conn, who: Partner, collection_id: str, request: Request,
-                limit: Annotated[int, Query(ge=1)] = 100) -> Response:
+@router.get("/taxii2/api/collections/{collection_id}/objects/")
+def get_objects(request: Request, collection_id: str) -> Response:
     """§5.4 Get Objects, filtered by TLP and grants, paged with signed cursors."""
-    return _page(conn, who, collection_id, request, limit, manifest=False)
+    with session(request) as (conn, who):
+        page = _read(conn, who, collection_id, request, _filters(request), limit=_limit(request),
+                     cursor=request.query_params.get("next"))
+        return _envelope(page, manifest=False)
 
 
-@router.get("/taxii2/api/collections/{collection_id}/manifest/", dependencies=[Negotiated])
-def get_manifest(conn: Conn, who: Partner, collection_id: str, request: Request,
-                 limit: Annotated[int, Query(ge=1)] = 100) -> Response:
+@router.get("/taxii2/api/collections/{collection_id}/manifest/")
+def get_manifest(request: Request, collection_id: str) -> Response:
     """§5.3 Get Object Manifests: the same visibility as objects."""
-    return _page(conn, who, collection_id, request, limit, manifest=True)
+    with session(request) as (conn, who):
+        page = _read(conn, who, collection_id, request, _filters(request), limit=_limit(request),
+                     cursor=request.query_params.get("next"), manifest=True)
+        return _envelope(page, manifest=True)
 
 
-@router.get("/taxii2/api/collections/{collection_id}/objects/{object_id}/", dependencies=[Negotiated])
-def get_object(conn: Conn, who: Partner, collection_id: str, object_id: str, request: Request) -> Response:
-    """§5.6 Get an Object: every visible version, or none (404) — withheld objects are not found."""
-    granted = _granted(conn, who, collection_id)
-    filters = _filters(request)
-    try:
-        page = taxii.read_objects(conn, who, collection_id, taxii.Filters(filters.added_after, (object_id,),
-                                                                          versions=filters.versions),
-                                  limit=taxii.MAX_PAGE, cursor=None, secret=request.app.state.taxii_secret,
-                                  granted=granted)
-    except taxii.Forbidden:
-        raise TaxiiError(403, "Forbidden", "your grants do not allow reading this collection") from None
-    if not page.objects:
-        raise TaxiiError(404, "Not Found", f"no object {object_id} you may see")
-    return taxii_json({"more": False, "objects": page.objects})
+@router.get("/taxii2/api/collections/{collection_id}/objects/{object_id}/")
+def get_object(request: Request, collection_id: str, object_id: str) -> Response:
+    """§5.6 Get an Object: every visible version asked for, or 404 — withheld objects are not found."""
+    with session(request) as (conn, who):
+        filters = _filters(request, {"added_after", "limit", "next", "match[version]", "match[spec_version]"})
+        page = _read(conn, who, collection_id, request, taxii.Filters(
+            filters.added_after, (object_id,), spec_versions=filters.spec_versions, versions=filters.versions),
+            limit=_limit(request), cursor=request.query_params.get("next"))
+        if not page.bodies:
+            raise TaxiiError(404, "Not Found", f"no object {object_id} you may see")
+        return _envelope(page, manifest=False)
 
 
 @router.post("/taxii2/api/collections/{collection_id}/objects/")
-async def add_objects(conn: Conn, who: Partner, collection_id: str, request: Request) -> Response:
+async def add_objects(request: Request, collection_id: str) -> Response:
     """§5.5 Add Objects: validated object by object; the status resource says which were stored."""
+    if not _accepts_taxii(request.headers.get("accept")):
+        raise TaxiiError(406, "Not Acceptable", f"this server answers {TAXII}")
     content_type = (request.headers.get("content-type") or "").replace(" ", "").lower()
     if not content_type.startswith("application/taxii+json") or ("version=" in content_type
                                                                   and "version=2.1" not in content_type):
         raise TaxiiError(415, "Unsupported Media Type", f"send {TAXII}")
-    raw = await request.body()
-    if len(raw) > 10_485_760:
-        raise TaxiiError(413, "Payload Too Large", "envelopes are limited to 10 MiB")
+    declared = request.headers.get("content-length", "0")
+    if declared.isdigit() and int(declared) > MAX_CONTENT:
+        raise TaxiiError(413, "Payload Too Large", f"envelopes are limited to {MAX_CONTENT} bytes")
+    raw = bytearray()
+    async for chunk in request.stream():
+        raw += chunk
+        if len(raw) > MAX_CONTENT:
+            raise TaxiiError(413, "Payload Too Large", f"envelopes are limited to {MAX_CONTENT} bytes")
     try:
         envelope = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise TaxiiError(400, "Bad Request", f"not JSON: {exc.msg} at line {exc.lineno}") from None
-    granted = _granted(conn, who, collection_id)
-    try:
-        result = taxii.add_objects(conn, who, granted.collection["id"], envelope, granted=granted)
-    except taxii.Forbidden:
-        raise TaxiiError(403, "Forbidden", "your grants do not allow writing to this collection") from None
-    except DataError as exc:
-        raise TaxiiError(400, "Bad Request", "; ".join(p.reason for p in exc.problems)) from None
-    return Response(json.dumps(result), status_code=202, media_type=TAXII)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise TaxiiError(400, "Bad Request", f"not JSON: {exc}") from None
+    return await run_in_threadpool(_add_objects, request, collection_id, envelope)
 
 
-@router.get("/taxii2/api/collections/{collection_id}/objects/{object_id}/versions/", dependencies=[Negotiated])
-def get_versions(conn: Conn, who: Partner, collection_id: str, object_id: str, request: Request) -> Response:
+def _add_objects(request: Request, collection_id: str, envelope: Any) -> Response:
+    with session(request, negotiate=False) as (conn, who):
+        granted = _granted(conn, who, collection_id, "add-objects")
+        try:
+            result = taxii.add_objects(conn, who, granted.collection["id"], envelope, granted=granted)
+        except taxii.Forbidden:
+            raise TaxiiError(403, "Forbidden", "your grants do not allow writing to this collection") from None
+        except DataError as exc:
+            raise TaxiiError(400, "Bad Request", "; ".join(p.reason for p in exc.problems)) from None
+        return Response(json.dumps(result), status_code=202, media_type=TAXII)
+
+
+@router.get("/taxii2/api/collections/{collection_id}/objects/{object_id}/versions/")
+def get_versions(request: Request, collection_id: str, object_id: str) -> Response:
     """§5.7 Get Object Versions: the versions of an object the partner may see."""
-    granted = _granted(conn, who, collection_id)
-    try:
-        page = taxii.read_objects(conn, who, collection_id, taxii.Filters(ids=(object_id,), versions=("all",)),
-                                  limit=taxii.MAX_PAGE, cursor=None, secret=request.app.state.taxii_secret,
-                                  granted=granted)
-    except taxii.Forbidden:
-        raise TaxiiError(403, "Forbidden", "your grants do not allow reading this collection") from None
-    if not page.objects:
-        raise TaxiiError(404, "Not Found", f"no object {object_id} you may see")
-    return taxii_json({"more": False, "versions": sorted(o.get("modified", "") for o in page.objects)})
+    with session(request) as (conn, who):
+        filters = _filters(request, {"added_after", "limit", "next", "match[spec_version]"})
+        page = _read(conn, who, collection_id, request, taxii.Filters(
+            filters.added_after, (object_id,), spec_versions=filters.spec_versions, versions=("all",)),
+            limit=_limit(request), cursor=request.query_params.get("next"), manifest=True)
+        if not page.manifest:
+            raise TaxiiError(404, "Not Found", f"no object {object_id} you may see")
+        body: dict[str, Any] = {"more": page.more}
+        if page.next:
+            body["next"] = page.next
+        body["versions"] = sorted(m["version"] for m in page.manifest)
+        return taxii_json(body, {"X-TAXII-Date-Added-First": page.first_added or "",
+                                 "X-TAXII-Date-Added-Last": page.last_added or ""})
 
 
 @router.delete("/taxii2/api/collections/{collection_id}/objects/{object_id}/")
-def delete_object(conn: Conn, who: Partner, collection_id: str, object_id: str, request: Request) -> Response:
+def delete_object(request: Request, collection_id: str, object_id: str) -> Response:
     """§5.8 Delete an Object (every version, or those named by match[version] timestamps)."""
-    granted = _granted(conn, who, collection_id)
-    versions = _filters(request).versions
-    try:
-        removed = taxii.delete_object(conn, who, granted.collection["id"], object_id, versions, granted=granted)
-    except taxii.Forbidden:
-        raise TaxiiError(403, "Forbidden", "your grants do not allow deleting in this collection") from None
-    if not removed:
-        raise TaxiiError(404, "Not Found", f"no object {object_id}")
-    return Response(status_code=200, media_type=TAXII)
+    with session(request) as (conn, who):
+        granted = _granted(conn, who, collection_id, "delete-object")
+        versions = _filters(request, {"match[version]", "match[spec_version]"}).versions
+        try:
+            removed = taxii.delete_object(conn, who, granted.collection["id"], object_id, versions, granted=granted)
+        except taxii.Forbidden:
+            raise TaxiiError(403, "Forbidden", "your grants do not allow deleting in this collection") from None
+        if not removed:
+            raise TaxiiError(404, "Not Found", f"no object {object_id}")
+        return Response(status_code=200, media_type=TAXII)
