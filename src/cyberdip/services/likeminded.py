@@ -365,8 +365,10 @@ def _joint_attribution_component(connection: Connection, subject: str, day: dt.d
             continue
         target = claim.data.get("subject", "")
         for other in reader.referrers(connection, target, kind="claim", field="subject"):
-            claimant = other.data.get("claimant", "")
-            if claimant != subject and not (other.start and date_floor(other.start) > day):
+            # the state behind the claim: the claimant itself, or the state its agency or firm belongs to
+            claimant = other.data.get("claimant_state") or other.data.get("claimant") or ""
+            if claimant.startswith("state:") and claimant != subject and not (
+                    other.start and date_floor(other.start) > day):
                 found[claimant].append(Evidence(target, target, other.start or ""))
     return {other: Component(min(1.0, len(items) / 2), 0.0, f"{len(items)} shared attribution(s)", items)
             for other, items in found.items()}
@@ -377,8 +379,8 @@ def _incident_component(connection: Connection, subject: str, day: dt.date) -> d
     found: dict[str, list[Evidence]] = defaultdict(list)
     for field_name, other_field in (("claimant", "attributed_to"), ("attributed_to", "claimant")):
         for claim in reader.referrers(connection, subject, kind="claim", field=field_name):
-            other = claim.data.get(other_field, "")
-            if claim.start and date_floor(claim.start) > day:
+            other = claim.data.get(other_field) or ""
+            if not other or (claim.start and date_floor(claim.start) > day):
                 continue
             found[other].append(Evidence(claim.id, claim.name, claim.start or ""))
     return {other: Component(min(1.0, len(items) / 3), 0.0, f"{len(items)} attribution claim(s) between them",

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request
+from pydantic import Field
 from sqlalchemy import Connection
 
 from cyberdip.services import catalogue, likeminded, norms
@@ -100,7 +101,8 @@ def stats(conn: Conn) -> dict[str, Any]:
 
 def selection(
     matter: Annotated[str | None, Query(description="matter id or name; sub-matters included")] = None,
-    session: Annotated[list[int] | None, Query(description="General Assembly session(s)")] = None,
+    session: Annotated[list[Annotated[int, Field(ge=1, le=999)]] | None,
+                       Query(description="General Assembly session(s)")] = None,
     start: Annotated[str | None, Query(alias="from", description="from this date")] = None,
     end: Annotated[str | None, Query(alias="to", description="up to this date")] = None,
 ) -> Selection:

@@ -25,7 +25,23 @@ from cyberdip.services.workbench import Workbench
 
 TAXII = "application/taxii+json;version=2.1"
 MAX_CONTENT = 10_485_760
-router = APIRouter(include_in_schema=False)
+router = APIRouter(tags=["TAXII 2.1"])
+
+
+def _documented(*names: str, body: bool = False) -> dict[str, Any]:
+    """OpenAPI for parameters read from the query string (TAXII names like ``match[type]`` are not
+    Python identifiers) and for the envelope a POST takes."""
+    extra: dict[str, Any] = {"parameters": [
+        {"name": name, "in": "query", "required": False,
+         "schema": {"type": "integer", "minimum": 1} if name == "limit" else {"type": "string"}} for name in names]}
+    if body:
+        extra["requestBody"] = {"required": True, "content": {TAXII: {"schema": {
+            "type": "object", "required": ["objects"],
+            "properties": {"objects": {"type": "array", "items": {"type": "object"}}}}}}}
+    return extra
+
+
+_LISTING = ("added_after", "limit", "next", "match[id]", "match[type]", "match[spec_version]", "match[version]")
 
 
 class TaxiiError(Exception):
@@ -159,7 +175,7 @@ def collection(request: Request, collection_id: str) -> Response:
         return taxii_json(_collection_resource(_granted(conn, who, collection_id, "get-collection")))
 
 
-_PARAMETERS = {"added_after", "limit", "next", "match[id]", "match[type]", "match[spec_version]", "match[version]"}
+_PARAMETERS = set(_LISTING)
 
 
 def _filters(request: Request, allowed: set[str] = _PARAMETERS) -> taxii.Filters:
@@ -222,7 +238,7 @@ def _envelope(page: taxii.Page, *, manifest: bool) -> Response:
     return Response(head + ',"objects":[' + ",".join(items) + "]}", media_type=TAXII, headers=headers)
 
 
-@router.get("/taxii2/api/collections/{collection_id}/objects/")
+@router.get("/taxii2/api/collections/{collection_id}/objects/", openapi_extra=_documented(*_LISTING))
 def get_objects(request: Request, collection_id: str) -> Response:
     """§5.4 Get Objects, filtered by TLP and grants, paged with signed cursors."""
     with session(request) as (conn, who):
@@ -231,7 +247,7 @@ def get_objects(request: Request, collection_id: str) -> Response:
         return _envelope(page, manifest=False)
 
 
-@router.get("/taxii2/api/collections/{collection_id}/manifest/")
+@router.get("/taxii2/api/collections/{collection_id}/manifest/", openapi_extra=_documented(*_LISTING))
 def get_manifest(request: Request, collection_id: str) -> Response:
     """§5.3 Get Object Manifests: the same visibility as objects."""
     with session(request) as (conn, who):
@@ -240,7 +256,8 @@ def get_manifest(request: Request, collection_id: str) -> Response:
         return _envelope(page, manifest=True)
 
 
-@router.get("/taxii2/api/collections/{collection_id}/objects/{object_id}/")
+@router.get("/taxii2/api/collections/{collection_id}/objects/{object_id}/",
+            openapi_extra=_documented("added_after", "limit", "next", "match[version]", "match[spec_version]"))
 def get_object(request: Request, collection_id: str, object_id: str) -> Response:
     """§5.6 Get an Object: every visible version asked for, or 404 — withheld objects are not found."""
     with session(request) as (conn, who):
@@ -253,7 +270,7 @@ def get_object(request: Request, collection_id: str, object_id: str) -> Response
         return _envelope(page, manifest=False)
 
 
-@router.post("/taxii2/api/collections/{collection_id}/objects/")
+@router.post("/taxii2/api/collections/{collection_id}/objects/", openapi_extra=_documented(body=True))
 async def add_objects(request: Request, collection_id: str) -> Response:
     """§5.5 Add Objects: validated object by object; the status resource says which were stored."""
     if not _accepts_taxii(request.headers.get("accept")):
@@ -289,7 +306,8 @@ def _add_objects(request: Request, collection_id: str, envelope: Any) -> Respons
         return Response(json.dumps(result), status_code=202, media_type=TAXII)
 
 
-@router.get("/taxii2/api/collections/{collection_id}/objects/{object_id}/versions/")
+@router.get("/taxii2/api/collections/{collection_id}/objects/{object_id}/versions/",
+            openapi_extra=_documented("added_after", "limit", "next", "match[spec_version]"))
 def get_versions(request: Request, collection_id: str, object_id: str) -> Response:
     """§5.7 Get Object Versions: the versions of an object the partner may see."""
     with session(request) as (conn, who):
@@ -307,7 +325,8 @@ def get_versions(request: Request, collection_id: str, object_id: str) -> Respon
                                  "X-TAXII-Date-Added-Last": page.last_added or ""})
 
 
-@router.delete("/taxii2/api/collections/{collection_id}/objects/{object_id}/")
+@router.delete("/taxii2/api/collections/{collection_id}/objects/{object_id}/",
+               openapi_extra=_documented("match[version]", "match[spec_version]"))
 def delete_object(request: Request, collection_id: str, object_id: str) -> Response:
     """§5.8 Delete an Object (every version, or those named by match[version] timestamps)."""
     with session(request) as (conn, who):
