@@ -6,15 +6,17 @@ from pathlib import Path
 
 import swagger_ui_bundle
 from fastapi import FastAPI, Request
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES
 
 from cyberdip import __version__
 from cyberdip.interfaces.api.routes import router as api_router
 from cyberdip.interfaces.taxii.routes import TaxiiError, error_response
 from cyberdip.interfaces.taxii.routes import router as taxii_router
-from cyberdip.interfaces.web.pages import router as web_router
+from cyberdip.interfaces.web import alignment, incidents, pages, profiles, sharing
 from cyberdip.model.errors import DataError, NotFound
 from cyberdip.services.settings import Settings
 from cyberdip.services.workbench import NotInitialised, Workbench
@@ -42,7 +44,11 @@ def create_app(workbench: Workbench) -> FastAPI:
     app.state.taxii_secret = workbench.settings.secret
     app.include_router(api_router, prefix="/api")
     app.include_router(taxii_router)
-    app.include_router(web_router)
+    for module in (pages, profiles, incidents, alignment, sharing):
+        app.include_router(module.router)
+    # pages and maps are compressed; TAXII content is not (bulk reads would spend their time in zlib)
+    app.add_middleware(GZipMiddleware, minimum_size=2048, compresslevel=6, exclude_content_types=(
+        *DEFAULT_EXCLUDED_CONTENT_TYPES, "application/taxii+json", "application/stix+json"))
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.mount("/vendor/swagger-ui", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger-ui")
 

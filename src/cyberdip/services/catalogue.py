@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -297,6 +298,13 @@ def _outgoing(connection: Connection, data: dict[str, Any]) -> dict[str, list[di
         name: [{"id": ref, "name": found[ref].name if ref in found else ref} for ref in refs]
         for name, refs in targets.items()
     }
+
+
+def names(connection: Connection, ids: Iterable[str]) -> dict[str, str]:
+    """The display name of each record id (ids not in the knowledge base name themselves)."""
+    wanted = sorted({i for i in ids if i})
+    found = reader.get_many(connection, wanted)
+    return {i: found[i].name if i in found else i for i in wanted}
 
 
 def statistics(connection: Connection) -> dict[str, Any]:

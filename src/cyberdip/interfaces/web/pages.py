@@ -1,59 +1,99 @@
-"""Web pages. Each calls the same service function as its /api twin and links to it."""
+"""Home, search and record pages. Each calls the same service function as its /api twin and links to it.
+
+``/r/{id}`` is every record's permalink: states, organisations, instruments and incidents have their
+own page (registered with :func:`kind_page` by the modules beside this one); any other record gets
+the generic profile.
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
+import datetime as dt
+from collections.abc import Callable
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from fastapi.responses import Response
+from sqlalchemy import Connection
 
+from cyberdip.interfaces.web.render import Table, cell, page, record_link
 from cyberdip.model.errors import NotFound
-from cyberdip.services import catalogue
+from cyberdip.services import catalogue, norms
 from cyberdip.services import timeline as timeline_service
 from cyberdip.services.workbench import Workbench
 
 router = APIRouter(include_in_schema=False)
-_templates = Environment(
-    loader=FileSystemLoader(Path(__file__).parent / "templates"),
-    autoescape=select_autoescape(["html"]),
-)
-_templates.filters["q"] = lambda value: quote(str(value), safe=":/")
+
+#: record kind or subkind → the page that shows it (given the resolved record id)
+KindPage = Callable[[Request, Connection, str], Response]
+_KIND_PAGES: dict[str, KindPage] = {}
 
 
-def _render(name: str, status: int = 200, **context: Any) -> HTMLResponse:
-    return HTMLResponse(_templates.get_template(name).render(**context), status_code=status)
+def kind_page(*kinds: str) -> Callable[[KindPage], KindPage]:
+    def register(function: KindPage) -> KindPage:
+        for kind in kinds:
+            _KIND_PAGES[kind] = function
+        return function
+    return register
 
 
-def _workbench(request: Request) -> Workbench:
-    workbench: Workbench = request.app.state.workbench
-    return workbench
+def workbench(request: Request) -> Workbench:
+    bench: Workbench = request.app.state.workbench
+    return bench
 
 
-@router.get("/", response_class=HTMLResponse)
-def home(request: Request) -> HTMLResponse:
-    with _workbench(request).reading() as connection:
+@router.get("/")
+def home(request: Request) -> Response:
+    with workbench(request).reading() as connection:
         stats = catalogue.statistics(connection)
-        latest = timeline_service.latest(connection, kinds=("event", "instrument"), limit=12)
-    return _render("home.html", stats=stats, latest=latest, api="/api/stats")
+        latest = timeline_service.latest(connection, kinds=("event", "instrument"), limit=10)
+        incidents = norms.incidents(connection, start=str(dt.date.today().year - 4))[-10:][::-1]
+        attributed = catalogue.names(connection, (s for i in incidents for s in i.attributed_to))
+    counts = Table("holdings", "What the workbench holds", ["kind", "records", "of which"], numeric=["records"],
+                   empty="The knowledge base is empty: run `cyberdip init` to load the curated dataset.")
+    for kind, total in stats["records"].items():
+        parts = ", ".join(f"{sub} {n}" for sub, n in stats["by_subkind"][kind].items() if sub)
+        counts.rows.append([kind, total, parts])
+    events = Table("latest", "Latest events and instruments", ["date", "what", "kind"],
+                   [[e.date, record_link(e.id, e.title), e.subkind or e.kind] for e in latest],
+                   empty="Nothing dated yet.")
+    recent = Table("incidents", "Latest incidents", ["date", "incident", "attributed to"],
+                   [[i.start, record_link(i.id, i.name), ", ".join(attributed[s] for s in i.attributed_to)]
+                    for i in incidents],
+                   empty="No incidents recorded yet.")
+    return page(request, "home.html", title="Home", api="/api/stats", tables=[counts, events, recent],
+                stats=stats)
 
 
-@router.get("/search", response_class=HTMLResponse)
-def search(request: Request, q: str = "") -> HTMLResponse:
+@router.get("/search")
+def search(request: Request, q: str = "") -> Response:
     hits = []
     if q.strip():
-        with _workbench(request).reading() as connection:
+        with workbench(request).reading() as connection:
             hits = catalogue.search(connection, q[:200], limit=50)
-    return _render("search.html", q=q, hits=hits, api=f"/api/search?q={quote(q)}")
+    results = Table("results", f"Results for “{q}”" if q else "Results", ["name", "kind", "matched", "id"],
+                    [[record_link(h.id, h.name), h.subkind or h.kind, h.matched, h.id] for h in hits],
+                    empty=f"Nothing matches “{q}”. Try a shorter name, an acronym (BSI, CERT-In) or an id "
+                          "(state:DEU)." if q else "Type a name, an acronym or an id above.")
+    return page(request, "search.html", title="Search", api=f"/api/search?q={quote(q)}", tables=[results], q=q)
 
 
-@router.get("/r/{ref:path}", response_class=HTMLResponse)
-def record(request: Request, ref: str) -> HTMLResponse:
-    try:
-        with _workbench(request).reading() as connection:
-            profile = catalogue.profile(connection, ref)
-    except NotFound as exc:
-        return _render("not_found.html", status=404, ref=ref, suggestions=exc.suggestions)
-    return _render("record.html", p=profile, api=f"/api/records/{quote(ref, safe=':/')}")
+@router.get("/r/{ref:path}")
+def record(request: Request, ref: str) -> Response:
+    with workbench(request).reading() as connection:
+        try:
+            found = catalogue.resolve(connection, ref)
+        except NotFound as exc:
+            return page(request, "not_found.html", title="Not found", api=None, status=404, ref=ref,
+                        suggestions=exc.suggestions)
+        special = _KIND_PAGES.get(found.subkind or "") or _KIND_PAGES.get(found.kind)
+        if special:
+            return special(request, connection, found.id)
+        profile = catalogue.profile(connection, found.id)
+    sections = [Table(f"section-{i}", title, ["from", "to", "what", "source"],
+                      [[item.start, item.end, record_link(item.other["id"], item.name) if item.other
+                        else record_link(item.id, item.name),
+                        cell(item.sources[0]["publisher"], item.sources[0]["url"], item.sources[0]["title"])
+                        if item.sources else None] for item in items])
+                for i, (title, items) in enumerate(profile.sections.items())]
+    return page(request, "record.html", title=profile.name, api=f"/api/records/{quote(found.id, safe=':/')}",
+                tables=sections, p=profile, sections=sections)

@@ -1,0 +1,7 @@
+"""State, organisation and instrument pages."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(include_in_schema=False)
