@@ -134,6 +134,46 @@ def authenticate_certificate(connection: Connection, forwarded: str) -> str | No
     return store.partner_for_certificate(connection, certificate_fingerprint(forwarded))
 
 
+OPERATOR_PREFIX = "cdo"
+
+
+def add_operator(connection: Connection, name: str) -> str:
+    """A person who may see the sharing pages of the workbench; returns their sign-in token, shown once."""
+    name = name.strip()
+    if not name or len(name) > 120:
+        raise DataError([Problem("name", "an operator needs a name of 1 to 120 characters")])
+    if store.get_operator(connection, name):
+        raise DataError([Problem(name, "an operator with this name already exists")])
+    token = f"{OPERATOR_PREFIX}_{secrets.token_urlsafe(32)}"
+    store.add_operator(connection, name, digest(token), _now())
+    store.append_audit(connection, partner=None, collection=None, action="operator-added", object_ids=[name],
+                       outcome="ok", at=_now())
+    return token
+
+
+def revoke_operator(connection: Connection, name: str) -> None:
+    if not store.revoke_operator(connection, name, _now()):
+        raise DataError([Problem(name, "no active operator with this name")])
+    store.append_audit(connection, partner=None, collection=None, action="operator-revoked", object_ids=[name],
+                       outcome="ok", at=_now())
+
+
+def authenticate_operator(connection: Connection, token: str) -> str | None:
+    """The operator a sign-in token belongs to, or None."""
+    token = token.strip()
+    return store.operator_for_digest(connection, digest(token)) if token.startswith(OPERATOR_PREFIX + "_") else None
+
+
+def operator_active(connection: Connection, name: str) -> bool:
+    found = store.get_operator(connection, name)
+    return bool(found and found["revoked_at"] is None)
+
+
+def list_grants(connection: Connection) -> list[GrantRow]:
+    """Every grant, with where it came from (set by hand, or the instrument it derives from)."""
+    return store.all_grants(connection)
+
+
 def add_collection(connection: Connection, alias: str, title: str, description: str | None = None) -> dict[str, Any]:
     alias = slug(alias)
     if not alias:

@@ -81,6 +81,11 @@ def collections_for(connection: Connection, partner: str) -> list[Access]:
     return result
 
 
+def collection_sizes(connection: Connection) -> dict[str, int]:
+    """How many object versions each collection holds."""
+    return stix_store.counts_by_collection(connection)
+
+
 def object_tlp(obj: dict[str, Any], known_statements: set[str]) -> str:
     """The strictest TLP level among the object's markings; 'unknown' when it carries a marking that
     is neither TLP nor a statement marking the hub knows."""

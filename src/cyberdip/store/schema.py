@@ -188,6 +188,15 @@ api_keys = Table(
     Column("revoked_at", DateTime(timezone=True)),
 )
 
+operators = Table(
+    "operators",
+    metadata,
+    Column("name", String(120), primary_key=True, doc="who runs this hub: shown in the workbench"),
+    Column("digest", String(64), nullable=False, unique=True, doc="SHA-256 of the operator's sign-in token"),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True)),
+)
+
 client_certificates = Table(
     "client_certificates",
     metadata,

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, delete, insert, select, text, update
 
-from cyberdip.store.schema import api_keys, audit, client_certificates, collections, grants, partners
+from cyberdip.store.schema import api_keys, audit, client_certificates, collections, grants, operators, partners
 
 GENESIS = "0" * 64
 
@@ -57,6 +57,33 @@ def partner_for_digest(connection: Connection, digest: str) -> str | None:
     row = connection.execute(select(api_keys.c.partner_id).where(
         and_(api_keys.c.digest == digest, api_keys.c.revoked_at.is_(None)))).first()
     return row[0] if row else None
+
+
+def add_operator(connection: Connection, name: str, digest: str, at: dt.datetime) -> None:
+    connection.execute(insert(operators).values(name=name, digest=digest, created_at=at))
+
+
+def get_operator(connection: Connection, name: str) -> dict[str, Any] | None:
+    row = connection.execute(select(operators).where(operators.c.name == name)).mappings().first()
+    return dict(row) if row else None
+
+
+def revoke_operator(connection: Connection, name: str, at: dt.datetime) -> bool:
+    result = connection.execute(update(operators).where(and_(operators.c.name == name,
+                                                             operators.c.revoked_at.is_(None))).values(revoked_at=at))
+    return bool(result.rowcount)
+
+
+def operator_for_digest(connection: Connection, digest: str) -> str | None:
+    row = connection.execute(select(operators.c.name).where(
+        and_(operators.c.digest == digest, operators.c.revoked_at.is_(None)))).first()
+    return row[0] if row else None
+
+
+def all_grants(connection: Connection) -> list[GrantRow]:
+    return [GrantRow(r.partner_id, r.collection_id, r.can_read, r.can_write, r.max_tlp, r.basis, r.valid_from,
+                     r.valid_to) for r in connection.execute(select(grants).order_by(grants.c.partner_id,
+                                                                                      grants.c.id))]
 
 
 def add_certificate(connection: Connection, fingerprint: str, partner_id: str, label: str, at: dt.datetime) -> None:

@@ -104,6 +104,11 @@ def last_added(connection: Connection, collection_id: str) -> str | None:
     return row[0] if row else None
 
 
+def counts_by_collection(connection: Connection) -> dict[str, int]:
+    rows = connection.execute(select(stix_objects.c.collection_id, func.count()).group_by(stix_objects.c.collection_id))
+    return {r[0]: int(r[1]) for r in rows}
+
+
 def count(connection: Connection, collection_id: str) -> int:
     return int(connection.execute(select(func.count()).select_from(stix_objects)
                                   .where(stix_objects.c.collection_id == collection_id)).scalar_one())

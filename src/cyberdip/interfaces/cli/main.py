@@ -644,6 +644,27 @@ cert_app = typer.Typer(help="Client certificates as partner identities (behind a
 share_app.add_typer(partner_app, name="partner")
 share_app.add_typer(key_app, name="key")
 share_app.add_typer(cert_app, name="cert")
+operator_app = typer.Typer(help="Operators: people who may open the sharing pages of the web workbench.",
+                           no_args_is_help=True)
+share_app.add_typer(operator_app, name="operator")
+
+
+@operator_app.command("add")
+def operator_add(name: str = typer.Argument(..., help="The operator's name, e.g. 'A. Analyst (CERT-Bund)'."),
+                 as_json: bool = JsonOption) -> None:
+    """Create an operator; their sign-in token is printed once and only its digest is kept."""
+    with _workbench(as_json) as workbench, workbench.writing() as connection:
+        token = sharing.add_operator(connection, name)
+    _print_json({"operator": name, "token": token}) if as_json else console.print(
+        f"Sign-in token for {name} (store it now; it cannot be shown again):\n{token}")
+
+
+@operator_app.command("revoke")
+def operator_revoke(name: str = typer.Argument(...), as_json: bool = JsonOption) -> None:
+    """Revoke an operator: their token and any open workbench session stop working at once."""
+    with _workbench(as_json) as workbench, workbench.writing() as connection:
+        sharing.revoke_operator(connection, name)
+    _print_json({"revoked": name}) if as_json else console.print(f"Revoked operator {name}")
 share_app.add_typer(collection_app, name="collection")
 share_app.add_typer(audit_app, name="audit")
 
