@@ -1,0 +1,192 @@
+"""The web workbench in a real browser (Debian's Chromium driven by Playwright) over a real socket.
+
+Every page loads with no console error and no request leaving 127.0.0.1; a user's path from the
+search box to a state, to an incident and its norm assessment works with the mouse and with the
+keyboard; the alignment explorer answers a real query on the real UN vote history. A screenshot
+of each page is saved under artifacts/screenshots/.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import pytest
+
+from cyberdip.interfaces.asgi import create_app
+from cyberdip.model.sharing import TLP
+from cyberdip.services import sharing
+from cyberdip.services.workbench import Workbench
+from tests.support import serving
+
+CHROMIUM = os.environ.get("CYBERDIP_CHROMIUM", "/usr/bin/chromium")
+SHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync"]
+
+pytestmark = pytest.mark.parametrize("voted_url", ["sqlite"], indirect=True)  # one backend is enough here
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not shutil.which(CHROMIUM):
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"Chromium not found at {CHROMIUM}: .ci/run installs it with apt-get install chromium")
+        pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def site(voted: Workbench) -> Iterator[tuple[str, str]]:
+    """The workbench served on loopback, with a partner, a grant and an operator for the sharing pages."""
+    with voted.writing() as connection:
+        if not any(p["id"] == "partner:ind-cert-in" for p in sharing.list_partners(connection)):
+            sharing.add_partner(connection, "CERT-In")
+            sharing.add_collection(connection, "cert-exchange", "CERT exchange")
+            sharing.grant(connection, "partner:ind-cert-in", "cert-exchange", read=True, write=False,
+                          max_tlp=TLP.GREEN)
+        token = sharing.add_operator(connection, f"Browser test {os.getpid()}-{id(connection)}")
+    with serving(create_app(voted)) as port:
+        yield f"http://127.0.0.1:{port}", token
+
+
+class Watch:
+    """Console errors, uncaught exceptions and any request to a host other than 127.0.0.1."""
+
+    def __init__(self, page: Any) -> None:
+        self.problems: list[str] = []
+        page.on("console", lambda message: message.type == "error" and self.problems.append(
+            f"console: {message.text}"))
+        page.on("pageerror", lambda error: self.problems.append(f"page error: {error}"))
+        page.on("request", self._request)
+
+    def _request(self, request: Any) -> None:
+        host = urlparse(request.url).hostname
+        if request.url.startswith(("data:", "about:")):
+            return
+        if host != "127.0.0.1":
+            self.problems.append(f"request left the machine: {request.url}")
+
+
+def open_page(browser: Any) -> tuple[Any, Any, Watch]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    return context, page, Watch(page)
+
+
+def shoot(page: Any, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+PAGES = {
+    "home": "/",
+    "search": "/search?q=cert",
+    "state-germany": "/r/state:DEU",
+    "organisation-nato": "/r/org:nato",
+    "instrument-gge-2015": "/r/instrument:un-gge-2015-report",
+    "incident-estonia-2007": "/r/incident:estonia-ddos-2007",
+    "incidents": "/incidents",
+    "norms": "/norms",
+    "timeline": "/timeline?from=2013&to=2016",
+    "alignment": "/alignment?states=United+States%2C+United+Kingdom%2C+France%2C+Russia%2C+China&session=73",
+    "not-found": "/r/no-such-record",
+}
+
+
+def test_every_page_loads_cleanly(browser: Any, site: tuple[str, str]) -> None:
+    base, _ = site
+    context, page, watch = open_page(browser)
+    failures = []
+    for name, path in PAGES.items():
+        response = page.goto(base + path, wait_until="networkidle")
+        expected = 404 if name == "not-found" else 200
+        if response is None or response.status != expected:
+            failures.append(f"{path}: HTTP {response.status if response else 'none'}")
+        if not page.locator("h1").first.inner_text().strip():
+            failures.append(f"{path}: no heading")
+        shoot(page, name)
+    context.close()
+    assert not failures and not watch.problems, failures + watch.problems
+
+
+def test_search_to_state_to_incident_and_its_assessment(browser: Any, site: tuple[str, str]) -> None:
+    base, _ = site
+    context, page, watch = open_page(browser)
+    page.goto(base + "/", wait_until="networkidle")
+    page.fill("#q", "Estonia")
+    page.wait_for_function("document.querySelectorAll('#suggestions option').length > 0")
+    assert "Estonia" in page.locator("#suggestions option").first.get_attribute("value")
+    page.press("#q", "Enter")
+    page.wait_for_url("**/search?q=Estonia")
+    page.get_by_role("link", name="Estonia", exact=True).first.click()
+    page.wait_for_url("**/r/state:EST")
+    assert "Estonia" in page.locator("h1").inner_text()
+    shoot(page, "flow-1-state")
+    page.locator("a[href*='incident:estonia-ddos-2007']").first.click()
+    page.wait_for_url("**/r/incident:estonia-ddos-2007")
+    text = page.locator("main").inner_text()
+    assert "Assessment" in text or "assessment" in text
+    assert any(word in text for word in ("violation alleged", "contested", "undetermined", "not engaged"))
+    shoot(page, "flow-2-incident")
+    context.close()
+    assert not watch.problems, watch.problems
+
+
+def test_keyboard_reaches_search_and_content(browser: Any, site: tuple[str, str]) -> None:
+    base, _ = site
+    context, page, watch = open_page(browser)
+    page.goto(base + "/r/state:DEU", wait_until="networkidle")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent").strip() == "Skip to content"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+    page.keyboard.press("Tab")
+    focused = page.evaluate("document.activeElement.tagName")
+    assert focused in ("A", "BUTTON", "INPUT", "SELECT", "DIV", "SVG", "svg")  # the first control in the content
+    page.goto(base + "/", wait_until="networkidle")
+    for _ in range(3):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.id") == "q":
+            break
+    assert page.evaluate("document.activeElement.id") == "q"
+    page.keyboard.type("NATO")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/search?q=NATO")
+    context.close()
+    assert not watch.problems, watch.problems
+
+
+def test_alignment_explorer_answers_a_real_query(browser: Any, site: tuple[str, str]) -> None:
+    base, _ = site
+    context, page, watch = open_page(browser)
+    page.goto(base + PAGES["alignment"], wait_until="networkidle")
+    main = page.locator("main").inner_text()
+    assert "United Kingdom" in main and "Russia" in main
+    assert page.locator("svg").count() >= 1
+    shoot(page, "alignment-query")
+    context.close()
+    assert not watch.problems, watch.problems
+
+
+def test_operator_signs_in_to_the_sharing_pages(browser: Any, site: tuple[str, str]) -> None:
+    base, token = site
+    context, page, watch = open_page(browser)
+    page.goto(base + "/sharing", wait_until="networkidle")
+    page.fill("input[name=token]", token)
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/sharing")
+    text = page.locator("main").inner_text()
+    assert "Signed in as" in text and "partner:ind-cert-in" in text and "Audit chain intact" in text
+    shoot(page, "sharing")
+    context.close()
+    assert not watch.problems, watch.problems
