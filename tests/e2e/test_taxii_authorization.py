@@ -21,6 +21,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from stix2validator import ValidationOptions, validate_instance
 
 from cyberdip.interfaces.asgi import create_app
 from cyberdip.model.errors import DataError
@@ -160,6 +161,21 @@ def test_every_read_path_returns_exactly_what_the_grants_allow(
                 assert (versions.status_code == 200) is visible, (partner, alias, item.level)
                 if not visible:
                     assert item.obj["name"] not in one.text or one.status_code != 200
+
+
+def test_everything_the_server_emits_is_valid_stix(
+        matrix: tuple[TestClient, dict[str, str], dict[str, str], list[Sent]]) -> None:
+    client, keys, collections, _ = matrix
+    emitted: dict[str, dict[str, Any]] = {}
+    for key in keys.values():
+        for collection in collections.values():
+            response = client.get(f"/taxii2/api/collections/{collection}/objects/", headers=auth(key))
+            if response.status_code == 200:
+                emitted.update({o["id"]: o for o in response.json()["objects"]})
+    assert emitted
+    bundle = {"type": "bundle", "id": f"bundle--{uuid.uuid4()}", "objects": list(emitted.values())}
+    result = validate_instance(bundle, ValidationOptions(version="2.1", strict=False))
+    assert result.is_valid, [str(e) for r in result.object_results for e in r.errors][:5]
 
 
 def test_collection_lists_show_only_what_a_partner_may_use(
