@@ -1,165 +1,516 @@
-"""Benchmark: the TAXII 2.1 hub over a real loopback socket, beside medallion when it is installed.
+"""Benchmark: TAXII 2.1 servers side by side over loopback — cyberdip, medallion, OpenTAXII.
 
-Workload (ANCHORS.md): N STIX 2.1 indicators (~600 B, one TLP marking) posted in 100-object
-envelopes; the whole collection read with limit=1000 following `next`; `match[type]` +
-`added_after` returning the last 10 %; GET by id from one client.
+Each server runs as its own process (see taxii_servers.py) and is driven over HTTP only.
+Workload (ANCHORS.md), per server:
+  - N STIX 2.1 indicators (~600 B, one TLP marking) posted in 100-object envelopes, each status
+    polled until final when the server answers "pending";
+  - the whole collection read with limit=1000, following `next`;
+  - `match[type]` + `added_after` returning the last 10 % (following `next`);
+  - GET by id from one client (p50, p99), then from 8 concurrent clients for --duration seconds
+    (req/s, p50, p99, errors);
+  - server memory (PSS summed over the server's process tree) after ingest, after the reads, peak;
+  - a few conformance probes (version-less media type, malformed parameters, error bodies).
+medallion's collection reads are quadratic in the collection's size, so it gets N/10 objects and
+the figures are compared per object; OpenTAXII gets N.
 
-Run: .venv/bin/python bench/bench_taxii.py [N]        (default N = 20000)
-medallion (the OASIS reference server) is measured in the same run when importable
-(`pip install medallion==3.0.0`); its collection reads are quadratic, so it gets N/10 objects
-and the figures are compared per object.
+Run:
+  .venv/bin/python bench/bench_taxii.py [N] [--duration 20] [--only cyberdip,opentaxii] [--db URL]
+  .venv/bin/python bench/bench_taxii.py --scale [--steps 100000,200000,...] [--window 10000] [--db URL]
+N defaults to 20000. --db is cyberdip's database (default: a temporary SQLite file); a PostgreSQL
+URL (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test) gets a fresh schema, dropped after.
+--scale loads one cyberdip collection step by step (cumulative sizes) and prints, per step, the
+ingest rate, the read rate of a fixed window (the newest --window objects), GET by id p50/p99 and
+memory, to show the per-object cost stays flat.
+
+The anchors are found through MEDALLION (the `medallion` command of a venv holding medallion==3.0.0)
+and OPENTAXII_VENV (a venv holding opentaxii 0.10.0b1 and gunicorn); bench/taxii_setup_anchors.sh
+makes both in /tmp. A missing anchor is skipped with the reason printed.
 """
 
 from __future__ import annotations
 
+import argparse
+import itertools
+import json
+import os
+import random
+import shutil
 import statistics
 import sys
-import tempfile
+import threading
 import time
 import uuid
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests.support import serving
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import taxii_servers
+from taxii_servers import TAXII, Server
 
-from cyberdip.interfaces.asgi import create_app
-from cyberdip.model.sharing import TLP
-from cyberdip.services import loading, sharing
-from cyberdip.services.settings import Settings
-from cyberdip.services.workbench import Workbench
-
-TAXII = "application/taxii+json;version=2.1"
 GREEN = "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"
+ENVELOPE = 100
+PAGE = 1000
+Figures = dict[str, float]
 
 
-def indicators(n: int) -> list[dict[str, Any]]:
-    return [{"type": "indicator", "spec_version": "2.1", "id": f"indicator--{uuid.uuid4()}",
-             "created": "2024-01-01T00:00:00.000Z", "modified": "2024-01-01T00:00:00.000Z",
-             "name": f"benchmark indicator {i}", "description": "x" * 200,
-             "pattern": f"[ipv4-addr:value = '10.{i // 65536 % 256}.{i // 256 % 256}.{i % 256}']",
-             "pattern_type": "stix", "valid_from": "2024-01-01T00:00:00Z", "object_marking_refs": [GREEN]}
-            for i in range(n)]
+# ------------------------------------------------------------------------------------------------
+# The objects
 
 
-def run(base: str, collection: str, headers: dict[str, str], objects: list[dict[str, Any]]) -> dict[str, float]:
-    figures: dict[str, float] = {}
-    with httpx.Client(timeout=600, headers=headers) as client:
-        url = f"{base}collections/{collection}/objects/"
-        start = time.perf_counter()
-        for i in range(0, len(objects), 100):
-            response = client.post(url, json={"objects": objects[i:i + 100]},
-                                   headers={"Content-Type": TAXII})
-            assert response.status_code == 202, response.text[:200]
-        figures["ingest obj/s"] = len(objects) / (time.perf_counter() - start)
-        start, count, params = time.perf_counter(), 0, {"limit": 1000}
-        last_added = None
-        while True:
-            response = client.get(url, params=params)
-            body = response.json()
-            count += len(body.get("objects", []))
-            if count <= len(objects) * 0.9:
-                last_added = response.headers.get("X-TAXII-Date-Added-Last", last_added)
-            if not body.get("more") or not body.get("next"):
-                break
-            params = {"limit": 1000, "next": body["next"]}
-        figures["read all obj/s"] = count / (time.perf_counter() - start)
-        assert count == len(objects), (count, len(objects))
-        if last_added:
-            start = time.perf_counter()
-            tail = client.get(url, params={"match[type]": "indicator", "added_after": last_added, "limit": 1000})
-            figures["last 10% ms"] = (time.perf_counter() - start) * 1000
-            assert tail.status_code == 200
-        latencies = []
-        for obj in objects[:: max(1, len(objects) // 200)]:
-            start = time.perf_counter()
-            assert client.get(f"{url}{obj['id']}/").status_code == 200
-            latencies.append((time.perf_counter() - start) * 1000)
-        figures["get by id p50 ms"] = statistics.median(latencies)
-        figures["get by id p99 ms"] = sorted(latencies)[int(len(latencies) * 0.99) - 1]
-    return figures
+class Corpus:
+    """Indicators numbered 0, 1, ...: each made on demand (a million need not sit in memory), its
+    id derived from its number (a version-4 UUID whose low bits are the number)."""
+
+    def __init__(self) -> None:
+        self.base = random.getrandbits(128) & ~((1 << 40) - 1)
+
+    def id(self, i: int) -> str:
+        return f"indicator--{uuid.UUID(int=self.base | i, version=4)}"
+
+    def object(self, i: int) -> dict[str, Any]:
+        return {"type": "indicator", "spec_version": "2.1", "id": self.id(i),
+                "created": "2024-01-01T00:00:00.000Z", "modified": "2024-01-01T00:00:00.000Z",
+                "name": f"benchmark indicator {i}", "description": "x" * 200,
+                "pattern": f"[ipv4-addr:value = '10.{i // 65536 % 256}.{i // 256 % 256}.{i % 256}']",
+                "pattern_type": "stix", "valid_from": "2024-01-01T00:00:00Z", "object_marking_refs": [GREEN]}
 
 
-def cyberdip(n: int) -> dict[str, float]:
-    with tempfile.TemporaryDirectory() as folder:
-        bench = Workbench.open(Settings(database_url=f"sqlite:///{Path(folder) / 'hub.db'}"))
-        loading.init_database(bench)
-        with bench.writing() as connection:
-            sharing.add_partner(connection, "CERT-In")
-            collection = sharing.add_collection(connection, "bench", "Benchmark")
-            key = sharing.issue_key(connection, "partner:ind-cert-in")
-            sharing.grant(connection, "partner:ind-cert-in", "bench", read=True, write=True, max_tlp=TLP.AMBER)
-        with serving(create_app(bench)) as port:
-            figures = run(f"http://127.0.0.1:{port}/taxii2/api/", collection["id"],
-                          {"Authorization": f"Bearer {key}", "Accept": TAXII}, indicators(n))
-        bench.close()
-    return figures
+# ------------------------------------------------------------------------------------------------
+# Measuring
 
 
-def medallion(n: int, command: str) -> dict[str, float]:
-    """medallion's own server (memory backend, basic auth), one read/write collection."""
-    import base64
-    import json
-    import socket
-    import subprocess
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))] if ordered else float("nan")
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    collection = str(uuid.uuid4())
-    with tempfile.TemporaryDirectory() as folder:
-        data = {"/discovery": {"title": "bench", "default": f"http://127.0.0.1:{port}/bench/",
-                               "api_roots": [f"http://127.0.0.1:{port}/bench/"]},
-                "bench": {"information": {"title": "bench", "versions": [TAXII], "max_content_length": 104857600},
-                          "status": [], "collections": [{"id": collection, "title": "bench", "can_read": True,
-                                                         "can_write": True, "media_types": [
-                                                             "application/stix+json;version=2.1"],
-                                                         "objects": [], "manifest": []}]}}
-        (Path(folder) / "data.json").write_text(json.dumps(data))
-        (Path(folder) / "config.json").write_text(json.dumps({
-            "backend": {"module": "medallion.backends.memory_backend", "module_class": "MemoryBackend",
-                        "filename": str(Path(folder) / "data.json")},
-            "users": {"bench": "bench"}, "taxii": {"max_page_size": 1000}}))
-        server = subprocess.Popen([command, "--host", "127.0.0.1", "--port", str(port),
-                                   str(Path(folder) / "config.json")], stdout=subprocess.DEVNULL,
-                                  stderr=subprocess.DEVNULL)
-        try:
-            for _ in range(100):
+
+class MemorySampler:
+    """Samples the server's memory in the background; `peak` is the largest sample."""
+
+    def __init__(self, server: Server, every: float = 0.25) -> None:
+        self.server, self.every, self.peak = server, every, 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.sample()
+            self._stop.wait(self.every)
+
+    def sample(self) -> float:
+        value = self.server.memory_mb()
+        self.peak = max(self.peak, value)
+        return value
+
+    def __enter__(self) -> MemorySampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def _final_status(client: httpx.Client, server: Server, body: dict[str, Any]) -> dict[str, Any]:
+    """Poll a status resource until it is no longer pending (§4.3)."""
+    wait, deadline = 0.005, time.monotonic() + 600
+    while body.get("status") == "pending":
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{server.name}: status {body.get('id')} still pending after 600 s")
+        time.sleep(wait)
+        wait = min(wait * 2, 0.5)
+        response = client.get(f"{server.api_root}status/{body['id']}/")
+        response.raise_for_status()
+        body = response.json()
+    return body
+
+
+def ingest(client: httpx.Client, server: Server, corpus: Corpus, start: int, stop: int,
+           boundary: int | None = None) -> tuple[float, list[float]]:
+    """POST objects [start, stop) in envelopes of up to 100, each status followed until final; an
+    envelope boundary falls at `boundary` so that an `added_after` split there is exact. Returns
+    obj/s and each envelope's latency in ms (POST until its status is final; making and encoding
+    the envelope is not counted)."""
+    cuts = sorted({start, stop, *([boundary] if boundary and start < boundary < stop else [])})
+    latencies: list[float] = []
+    failures = 0
+    for low, high in itertools.pairwise(cuts):
+        for i in range(low, high, ENVELOPE):
+            size = min(i + ENVELOPE, high) - i
+            body = json.dumps({"objects": [corpus.object(j) for j in range(i, i + size)]}).encode()
+            sent = time.perf_counter()
+            response = client.post(server.objects_url, content=body, headers={"Content-Type": TAXII})
+            if response.status_code != 202:
+                raise RuntimeError(f"{server.name}: POST answered {response.status_code}: {response.text[:300]}")
+            status = _final_status(client, server, response.json())
+            latencies.append((time.perf_counter() - sent) * 1000)
+            stored = status.get("success_count")
+            failures += size - int(stored) if stored is not None else int(status.get("failure_count") or 0)
+    if failures:
+        server.notes.append(f"{failures} objects not stored (status success_count / failure_count)")
+    return (stop - start) / (sum(latencies) / 1000), latencies
+
+
+def read_pages(client: httpx.Client, server: Server, params: dict[str, str | int]) -> int:
+    """GET the collection's objects page by page (limit=1000), following `next`; the number read."""
+    count, query = 0, {**params, "limit": PAGE}
+    while True:
+        response = client.get(server.objects_url, params=query)
+        if response.status_code != 200:
+            raise RuntimeError(f"{server.name}: GET objects answered {response.status_code}: {response.text[:300]}")
+        body = response.json()
+        count += len(body.get("objects", []))
+        if not body.get("more") or not body.get("next"):
+            return count
+        query = {**params, "limit": PAGE, "next": body["next"]}
+
+
+def added_last(client: httpx.Client, server: Server, object_id: str) -> str | None:
+    """The X-TAXII-Date-Added-Last of one object (§5.6 Get an Object)."""
+    response = client.get(f"{server.objects_url}{object_id}/")
+    return response.headers.get("X-TAXII-Date-Added-Last") if response.status_code == 200 else None
+
+
+def tail(client: httpx.Client, server: Server, corpus: Corpus, after_index: int) -> tuple[float, int]:
+    """`match[type]=indicator` + `added_after` = the date added of object `after_index`, following
+    `next`: seconds and objects returned."""
+    since = added_last(client, server, corpus.id(after_index))
+    if since is None:
+        server.notes.append("GET object by id sends no X-TAXII-Date-Added-Last header")
+        return float("nan"), 0
+    began = time.perf_counter()
+    count = read_pages(client, server, {"match[type]": "indicator", "added_after": since})
+    return time.perf_counter() - began, count
+
+
+def get_by_id(client: httpx.Client, server: Server, ids: list[str]) -> list[float]:
+    latencies = []
+    for object_id in ids:
+        began = time.perf_counter()
+        response = client.get(f"{server.objects_url}{object_id}/")
+        latencies.append((time.perf_counter() - began) * 1000)
+        if response.status_code != 200 or len(response.json().get("objects", [])) != 1:
+            server.notes.append(f"GET by id answered {response.status_code}: {' '.join(response.text.split())[:100]}")
+            break
+    return latencies
+
+
+def concurrent_get_by_id(server: Server, corpus: Corpus, n: int, clients: int, duration: float) -> Figures:
+    """`clients` threads, each with its own connection, GET random objects by id for `duration` s."""
+    latencies: list[list[float]] = [[] for _ in range(clients)]
+    errors = [0] * clients
+    seen: list[str] = []
+    start = threading.Barrier(clients + 1)
+    deadline = 0.0
+
+    def worker(k: int) -> None:
+        rng = random.Random(k)
+        with httpx.Client(headers=server.headers, timeout=60) as client:
+            start.wait()
+            while time.perf_counter() < deadline:
+                began = time.perf_counter()
                 try:
-                    httpx.get(f"http://127.0.0.1:{port}/taxii2/", timeout=1)
-                    break
-                except httpx.HTTPError:
-                    time.sleep(0.1)
-            auth = base64.b64encode(b"bench:bench").decode()
-            return run(f"http://127.0.0.1:{port}/bench/", collection,
-                       {"Authorization": f"Basic {auth}", "Accept": TAXII}, indicators(n))
-        finally:
-            server.terminate()
-            server.wait(10)
+                    response = client.get(f"{server.objects_url}{corpus.id(rng.randrange(n))}/")
+                    ok = response.status_code == 200
+                    problem = "" if ok else f"HTTP {response.status_code} {' '.join(response.text.split())[:80]}"
+                except httpx.HTTPError as exc:
+                    ok, problem = False, repr(exc)[:100]
+                if problem and len(seen) < 3 and problem not in seen:
+                    seen.append(problem)
+                if ok:
+                    latencies[k].append((time.perf_counter() - began) * 1000)
+                else:
+                    errors[k] += 1
+
+    threads = [threading.Thread(target=worker, args=(k,)) for k in range(clients)]
+    for thread in threads:
+        thread.start()
+    deadline = time.perf_counter() + duration
+    began, server_cpu, client_cpu = time.perf_counter(), server.cpu_seconds(), time.process_time()
+    start.wait()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - began
+    server_cpu, client_cpu = server.cpu_seconds() - server_cpu, time.process_time() - client_cpu
+    done = [x for per in latencies for x in per]
+    if seen:
+        server.notes.append(f"concurrent GET by id errors, e.g. {'; '.join(seen)}")
+    return {"conc req/s": len(done) / elapsed, "conc p50": percentile(done, 0.5), "conc p99": percentile(done, 0.99),
+            "conc errors": float(sum(errors)), "conc server cpu": server_cpu / elapsed,
+            "conc client cpu": client_cpu / elapsed}
+
+
+def probes(client: httpx.Client, server: Server) -> None:
+    """A few conformance details where the anchors are known to slip; each failure becomes a note."""
+    url = server.objects_url
+    checks: list[tuple[str, Callable[[], httpx.Response], Callable[[httpx.Response], bool]]] = [
+        ("Accept: application/taxii+json (no version) is refused",
+         lambda: client.get(url, params={"limit": 1}, headers={"Accept": "application/taxii+json"}),
+         lambda r: r.status_code == 200),
+        ("limit=abc does not answer 400",
+         lambda: client.get(url, params={"limit": "abc"}), lambda r: r.status_code == 400),
+        ("added_after=yesterday does not answer 400",
+         lambda: client.get(url, params={"added_after": "yesterday"}), lambda r: r.status_code == 400),
+        ("unknown object does not answer 404",
+         lambda: client.get(f"{url}indicator--{uuid.uuid4()}/"), lambda r: r.status_code == 404),
+        ("error bodies lack a title",
+         lambda: client.get(f"{server.api_root}collections/{uuid.uuid4()}/"),
+         lambda r: r.status_code >= 400 and _json(r).get("title") is not None),
+    ]
+    for failure, request, good in checks:
+        try:
+            response = request()
+            if not good(response):
+                server.notes.append(f"{failure} (HTTP {response.status_code})")
+        except httpx.HTTPError as exc:
+            server.notes.append(f"{failure} ({exc!r})")
+
+
+def _json(response: httpx.Response) -> dict[str, Any]:
+    try:
+        body = response.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+# ------------------------------------------------------------------------------------------------
+# One server, the whole workload
+
+
+@dataclass
+class Outcome:
+    name: str
+    figures: Figures
+    notes: list[str]
+
+
+def workload(server: Server, n: int, duration: float) -> Figures:
+    corpus = Corpus()
+    boundary = n - n // 10  # the last 10 %
+    figures: Figures = {"objects": n}
+    with MemorySampler(server) as memory, httpx.Client(timeout=3600, headers=server.headers) as client:
+        figures["mem start"] = memory.sample()
+        rate, envelopes = ingest(client, server, corpus, 0, n, boundary)
+        tenth = max(1, len(envelopes) // 10)
+        figures |= {"ingest obj/s": rate, "envelope first ms": statistics.median(envelopes[:tenth]),
+                    "envelope last ms": statistics.median(envelopes[-tenth:])}
+        figures["mem ingest"] = memory.sample()
+        print(f"    {server.name}: ingested {n:,} in {n / rate:.1f} s", flush=True)
+
+        began = time.perf_counter()
+        count = read_pages(client, server, {})
+        figures["read s"] = time.perf_counter() - began
+        figures["read obj/s"] = count / figures["read s"]
+        if count != n:
+            server.notes.append(f"whole-collection read returned {count:,} objects, not {n:,}")
+        print(f"    {server.name}: read all in {figures['read s']:.1f} s", flush=True)
+
+        seconds, returned = tail(client, server, corpus, boundary - 1)
+        figures |= {"tail ms": seconds * 1000, "tail objects": returned}
+        if returned != n - boundary:
+            server.notes.append(f"match[type]+added_after returned {returned:,} objects, not the last {n - boundary:,}")
+
+        ids = [corpus.id(i) for i in random.sample(range(n), min(n, 300))]
+        get_by_id(client, server, ids[:20])  # warm up
+        single = get_by_id(client, server, ids)
+        figures |= {"get p50": percentile(single, 0.5), "get p99": percentile(single, 0.99)}
+        figures |= concurrent_get_by_id(server, corpus, n, 8, duration)
+        figures["mem reads"] = memory.sample()
+        probes(client, server)
+    figures["mem peak"] = memory.peak
+    return figures
+
+
+def measure(name: str, start: Callable[[], AbstractContextManager[Server]], n: int, duration: float) -> Outcome | None:
+    print(f"  {name}: {n:,} objects ...", flush=True)
+    try:
+        with start() as server:
+            figures = workload(server, n, duration)
+            return Outcome(name, figures, server.notes)
+    except Exception as exc:  # report and go on with the other servers
+        print(f"  {name} FAILED: {exc.__class__.__name__}: {exc}", flush=True)
+        return None
+
+
+# ------------------------------------------------------------------------------------------------
+# The table
+
+
+@dataclass(frozen=True)
+class Row:
+    label: str
+    show: Callable[[Figures], str]
+    value: Callable[[Figures], float] | None = None  # the figure compared, per object where sizes differ
+    higher_is_better: bool = True
+
+
+def _f(key: str, digits: int = 1) -> Callable[[Figures], str]:
+    return lambda f: f"{f[key]:,.{digits}f}"
+
+
+ROWS = [
+    Row("objects in the collection", lambda f: f"{f['objects']:,.0f}"),
+    Row("ingest until every status is final (obj/s)", _f("ingest obj/s", 0), lambda f: f["ingest obj/s"]),
+    Row("envelope latency, first → last 10 % (ms)",
+        lambda f: f"{f['envelope first ms']:,.0f} → {f['envelope last ms']:,.0f}",
+        lambda f: f["envelope last ms"], False),
+    Row("whole collection, limit=1000 + next (s)", _f("read s", 2)),
+    Row("whole collection (obj/s)", _f("read obj/s", 0), lambda f: f["read obj/s"]),
+    Row("match[type] + added_after, last 10 % (ms, objects)",
+        lambda f: f"{f['tail ms']:,.1f} ({f['tail objects']:,.0f})",
+        lambda f: f["tail ms"] / max(f["tail objects"], 1), False),
+    Row("GET by id, one client, p50 / p99 (ms)", lambda f: f"{f['get p50']:,.2f} / {f['get p99']:,.2f}",
+        lambda f: f["get p50"], False),
+    Row("GET by id, 8 clients (req/s)", _f("conc req/s", 0), lambda f: f["conc req/s"]),
+    Row("GET by id, 8 clients, p50 / p99 (ms)", lambda f: f"{f['conc p50']:,.1f} / {f['conc p99']:,.1f}",
+        lambda f: f["conc p99"], False),
+    Row("GET by id, 8 clients, errors", _f("conc errors", 0), lambda f: f["conc errors"], False),
+    Row("GET by id, 8 clients, CPU cores busy: server / clients",
+        lambda f: f"{f['conc server cpu']:.2f} / {f['conc client cpu']:.2f}"),
+    Row("memory MB: start → after ingest → after reads",
+        lambda f: f"{f['mem start']:,.0f} → {f['mem ingest']:,.0f} → {f['mem reads']:,.0f}"),
+    Row("memory MB, peak", _f("mem peak", 0), lambda f: f["mem peak"], False),
+]
+
+
+def compare(row: Row, ours: Figures, anchors: list[Outcome]) -> str:
+    if row.value is None or not anchors:
+        return ""
+    value = row.value
+    mine = value(ours)
+    best = (max if row.higher_is_better else min)(anchors, key=lambda o: value(o.figures))
+    theirs = value(best.figures)
+    if mine == theirs:
+        return f"same as {best.name}"
+    if min(mine, theirs) <= 0:  # zero errors against some
+        better = (mine > theirs) == row.higher_is_better
+        return f"{'better' if better else 'worse'} than {best.name}"
+    ratio = mine / theirs if row.higher_is_better else theirs / mine
+    return f"{ratio:,.1f}× better than {best.name}" if ratio >= 1 else f"{1 / ratio:,.1f}× worse than {best.name}"
+
+
+def table(outcomes: list[Outcome]) -> str:
+    by_name = {o.name: o for o in outcomes}
+    names = ["cyberdip", "medallion", "OpenTAXII"]
+    lines = ["| figure | " + " | ".join(names) + " | cyberdip vs best anchor |",
+             "|---|" + "---|" * (len(names) + 1)]
+    ours = by_name.get("cyberdip")
+    anchors = [o for o in outcomes if o.name != "cyberdip"]
+    for row in ROWS:
+        cells = [row.show(by_name[name].figures) if name in by_name else "—" for name in names]
+        versus = compare(row, ours.figures, anchors) if ours else ""
+        lines.append(f"| {row.label} | " + " | ".join(cells) + f" | {versus} |")
+    return "\n".join(lines)
+
+
+# ------------------------------------------------------------------------------------------------
+# Scale mode: one cyberdip collection, loaded step by step
+
+
+def scale(start: Callable[[], AbstractContextManager[Server]], name: str, steps: list[int], window: int) -> None:
+    print(f"\n{name}: one collection loaded step by step. Window read: the newest {window:,} objects "
+          "(match[type] + added_after, limit=1000, following next). GET by id: 300 random objects of the whole "
+          "collection, one client.")
+    print("| objects | ingest obj/s | envelope p50 / p99 ms | window read obj/s | GET by id p50 / p99 ms "
+          "| memory MB | elapsed s |")
+    print("|---|---|---|---|---|---|---|", flush=True)
+    corpus, loaded = Corpus(), 0
+    with start() as server, MemorySampler(server) as memory, \
+            httpx.Client(timeout=3600, headers=server.headers) as client:
+        began = time.perf_counter()
+        for target in steps:
+            if target <= loaded:
+                continue
+            rate, envelopes = ingest(client, server, corpus, loaded, target, target - window)
+            loaded = target
+            expected = min(window, loaded)
+            if window < loaded:
+                seconds, returned = tail(client, server, corpus, loaded - window - 1)
+            else:
+                clock = time.perf_counter()
+                returned = read_pages(client, server, {})
+                seconds = time.perf_counter() - clock
+            if returned != expected:
+                server.notes.append(f"at {loaded:,} objects the window read returned {returned:,}, not {expected:,}")
+            single = get_by_id(client, server, [corpus.id(i) for i in random.sample(range(loaded), 300)])
+            print(f"| {loaded:,} | {rate:,.0f} | {percentile(envelopes, 0.5):,.0f} / {percentile(envelopes, 0.99):,.0f}"
+                  f" | {returned / seconds:,.0f} | {percentile(single, 0.5):.2f} / {percentile(single, 0.99):.2f}"
+                  f" | {memory.sample():,.0f} | {time.perf_counter() - began:,.0f} |", flush=True)
+    print(f"peak memory {memory.peak:,.0f} MB (PSS of the server's process tree)")
+    for note in dict.fromkeys(server.notes):
+        print(f"  note: {note}")
+
+
+# ------------------------------------------------------------------------------------------------
 
 
 def main() -> None:
-    import os
-    import shutil
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("n", nargs="?", type=int, default=20000, help="objects per server (medallion gets N/10)")
+    parser.add_argument("--duration", type=float, default=20, help="seconds of concurrent GET by id")
+    parser.add_argument("--only", default="", help="comma-separated: cyberdip, medallion, opentaxii")
+    parser.add_argument("--db", help="cyberdip's database URL (PostgreSQL: a fresh schema is made and dropped)")
+    parser.add_argument("--scale", action="store_true", help="load step by step and show per-object cost")
+    parser.add_argument("--steps", default=",".join(str(k * 100_000) for k in range(1, 11)),
+                        help="--scale: cumulative collection sizes (default 100000,...,1000000)")
+    parser.add_argument("--window", type=int, default=10000, help="--scale: objects read per window read")
+    args = parser.parse_args()
+    chosen = {s.strip().lower() for s in args.only.split(",") if s.strip()} or (
+        {"cyberdip"} if args.scale else {"cyberdip", "medallion", "opentaxii"})
+    unknown = chosen - {"cyberdip", "medallion", "opentaxii"}
+    if unknown:
+        parser.error(f"--only: unknown {', '.join(sorted(unknown))}")
 
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 20000
-    print(f"TAXII 2.1: {n:,} indicators in 100-object envelopes, over loopback")
-    ours = cyberdip(n)
-    for name, value in ours.items():
-        print(f"  cyberdip   {name:<20} {value:12.1f}")
-    command = os.environ.get("MEDALLION") or shutil.which("medallion")
-    if not command:
-        print("  medallion not found: install it (`python -m venv /tmp/medv && /tmp/medv/bin/pip install "
-              "medallion==3.0.0`) and set MEDALLION=/tmp/medv/bin/medallion to measure it in this run")
+    servers: list[tuple[str, Callable[[], AbstractContextManager[Server]], int]] = []
+    if "cyberdip" in chosen:
+        servers.append(("cyberdip", lambda: taxii_servers.cyberdip(args.db), args.n))
+    if "medallion" in chosen:
+        command = os.environ.get("MEDALLION") or shutil.which("medallion")
+        if command:
+            servers.append(("medallion", lambda: taxii_servers.medallion(command), max(ENVELOPE, args.n // 10)))
+        else:
+            print("  medallion skipped: set MEDALLION to the `medallion` command of a venv holding medallion==3.0.0 "
+                  "(bench/taxii_setup_anchors.sh makes /tmp/medv)")
+    if "opentaxii" in chosen:
+        venv = os.environ.get("OPENTAXII_VENV")
+        if venv and (Path(venv) / "bin" / "gunicorn").exists():
+            servers.append(("OpenTAXII", lambda: taxii_servers.opentaxii(venv), args.n))
+        else:
+            print(f"  OpenTAXII skipped: {'no gunicorn in ' + venv if venv else 'OPENTAXII_VENV is not set'}; "
+                  "it must name a venv holding opentaxii 0.10.0b1 and gunicorn (bench/taxii_setup_anchors.sh "
+                  "makes /tmp/otv)")
+
+    if args.scale:
+        steps = sorted({int(s) for s in args.steps.split(",") if s.strip()})
+        for name, start, _ in servers:
+            scale(start, name, steps, args.window)
         return
-    small = max(100, n // 10)
-    theirs = medallion(small, command)
-    print(f"  medallion at {small:,} objects (its reads are quadratic in collection size):")
-    for name, value in theirs.items():
-        better = ours[name] / value if "obj/s" in name else value / ours[name]
-        print(f"  medallion  {name:<20} {value:12.1f}   cyberdip is {better:6.1f}x better")
+
+    where = "SQLite" if not args.db or args.db.startswith("sqlite") else args.db.split(":")[0]
+    print(f"TAXII 2.1 over loopback: N = {args.n:,} indicators in {ENVELOPE}-object envelopes; "
+          f"cyberdip on {where}; {args.duration:g} s of concurrent reads")
+    load = os.getloadavg()[0]
+    outcomes = [o for name, start, n in servers if (o := measure(name, start, n, args.duration))]
+    print()
+    print(f"load average (1 min) before: {load:.2f}, after: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs"
+          + (" — other work shared the machine; figures are noisy" if max(load, os.getloadavg()[0]) > 1 else ""))
+    print(table(outcomes))
+    print()
+    if any(o.name == "medallion" for o in outcomes):
+        print("medallion holds N/10 objects (its reads are quadratic in the collection's size): compare it per "
+              "object (obj/s; the 10 % query per object returned); its latencies are at its smaller size.")
+    print("memory: PSS summed over the server's process tree (shared pages counted once), from /proc"
+          + ("; the PostgreSQL server's own memory is not included." if where != "SQLite" else "."))
+    print("the 8 clients are threads of this process (one connection each), on the same cores as the server.")
+    for outcome in outcomes:
+        for note in dict.fromkeys(outcome.notes):
+            print(f"  {outcome.name}: {note}")
 
 
 if __name__ == "__main__":

@@ -22,6 +22,11 @@ def open_engine(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
+    if parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() == "psycopg":
+        # psycopg prepares a statement after five runs and the server may then keep a generic plan made
+        # while a table was nearly empty (a sequential scan of what later holds millions of STIX
+        # objects); planning each statement keeps every query on its index as tables grow
+        return create_engine(url, pool_pre_ping=True, connect_args={"prepare_threshold": None})
     return create_engine(url, pool_pre_ping=True)
 
 
