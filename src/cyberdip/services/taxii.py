@@ -163,7 +163,8 @@ def _store(connection: Connection, collection_id: str, producer: str,
             previous = _stamp_after(previous)
             rows.append({"collection_id": collection_id, "object_id": obj["id"], "type": obj["type"],
                          "spec_version": obj["spec_version"], "modified": version, "date_added": previous,
-                         "tlp": object_tlp(obj, statements), "producer": producer, "body": obj})
+                         "tlp": object_tlp(obj, statements), "producer": producer,
+                         "body": json.dumps(obj, ensure_ascii=False, separators=(",", ":"))})
         successes.append({"id": obj["id"], "version": version})
     stix_store.insert_objects(connection, rows)
     if any(row["type"] == "marking-definition" for row in rows):

@@ -263,7 +263,7 @@ stix_objects = Table(
     Column("date_added", String(40), nullable=False),
     Column("tlp", String(20), nullable=False, doc="strictest TLP level among its markings, or 'unknown'"),
     Column("producer", String(120), doc="the partner that sent it (None: this hub)"),
-    Column("body", JSONType, nullable=False),
+    Column("body", Text, nullable=False, doc="the object as compact JSON text, served as stored"),
     Index("uq_stix_objects_version", "collection_id", "object_id", "modified", unique=True),
     Index("ix_stix_objects_collection_seq", "collection_id", "seq"),
     Index("ix_stix_objects_collection_type_seq", "collection_id", "type", "seq"),

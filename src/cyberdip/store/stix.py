@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Text, and_, cast, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
 
 from cyberdip.store.schema import statuses, stix_objects, sync_state
 
@@ -30,7 +31,7 @@ def get_status(connection: Connection, status_id: str, partner: str) -> dict[str
 #: what a page reads of each row: the body stays JSON text, served as stored without re-encoding
 _PAGE_COLUMNS = (stix_objects.c.seq, stix_objects.c.object_id, stix_objects.c.type, stix_objects.c.modified,
                  stix_objects.c.date_added, stix_objects.c.tlp, stix_objects.c.producer,
-                 cast(stix_objects.c.body, Text).label("body"))
+                 stix_objects.c.body)
 
 
 def page(connection: Connection, collection_id: str, *, after_seq: int, added_after: str | None,
@@ -133,7 +134,7 @@ def insert_objects(connection: Connection, rows: Sequence[dict[str, Any]]) -> No
 def unknown_marking_rows(connection: Connection, collection_id: str) -> list[tuple[int, dict[str, Any]]]:
     rows = connection.execute(select(stix_objects.c.seq, stix_objects.c.body).where(and_(
         stix_objects.c.collection_id == collection_id, stix_objects.c.tlp == "unknown")))
-    return [(r[0], r[1]) for r in rows]
+    return [(r[0], json.loads(r[1])) for r in rows]
 
 
 def set_tlp(connection: Connection, seq: int, tlp: str) -> None:
