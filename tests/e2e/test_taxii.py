@@ -89,9 +89,13 @@ def test_writes_need_a_write_grant_and_duplicates_are_idempotent(hub: tuple[Test
     client, keys, collection = hub
     obj = indicator("green", "dup")
     assert post(client, keys["partner:usa-cisa"], collection, [obj]).status_code == 403
-    first = post(client, keys["partner:ind-cert-in"], collection, [obj, {"type": "indicator", "spec_version": "2.0"}])
-    assert first.json()["success_count"] == 1 and first.json()["failure_count"] == 1
-    assert "missing required" in first.json()["failures"][0]["message"]
+    no_pattern = {k: v for k, v in indicator("green", "broken").items() if k != "pattern"}
+    first = post(client, keys["partner:ind-cert-in"], collection,
+                 [obj, {"type": "indicator", "spec_version": "2.0"}, no_pattern])
+    assert first.json()["success_count"] == 1 and first.json()["failure_count"] == 2
+    reasons = {f["id"]: f["message"] for f in first.json()["failures"]}
+    assert "STIX 2.0" in reasons["objects[1]"] and "upgrade" in reasons["objects[1]"]
+    assert "pattern" in reasons[no_pattern["id"]]
     again = post(client, keys["partner:ind-cert-in"], collection, [obj])
     assert again.json()["success_count"] == 1
     newer = {**obj, "modified": "2024-06-01T00:00:00.000Z", "name": "dup v2"}

@@ -22,6 +22,7 @@ from sqlalchemy import Connection
 
 from cyberdip.model.errors import DataError, Problem
 from cyberdip.model.sharing import TLP
+from cyberdip.sources import stix_validation
 from cyberdip.store import sharing as sharing_store
 from cyberdip.store import stix as stix_store
 
@@ -115,9 +116,6 @@ def visible(row_tlp: str, producer: str | None, partner: str, max_tlp: TLP | Non
 # Writing
 
 
-_REQUIRED = ("type", "id", "spec_version")
-
-
 def add_objects(connection: Connection, partner: str, collection_ref: str, envelope: Any, *,
                 granted: Access | None = None) -> dict[str, Any]:
     """Store an envelope's objects (§5.4): each validated, duplicates idempotent, the outcome of
@@ -187,24 +185,10 @@ def store_pulled(connection: Connection, collection_id: str, partner: str, objec
 
 
 def _check(obj: Any) -> str | None:
-    if not isinstance(obj, dict):
-        return "not a JSON object"
-    if "spec_version" not in obj and obj.get("type") not in (None, "marking-definition"):
-        return "STIX 2.0 content (no spec_version) is refused: this hub takes STIX 2.1; upgrade the object first"
-    missing = [name for name in _REQUIRED if not obj.get(name)]
-    if missing:
-        return f"missing required properties: {', '.join(missing)}"
-    if obj["spec_version"] != "2.1":
-        return f"spec_version {obj['spec_version']!r}: this collection takes STIX 2.1 only"
-    if not str(obj["id"]).startswith(str(obj["type"]) + "--"):
-        return f"id {obj['id']!r} does not match type {obj['type']!r}"
-    try:
-        uuid.UUID(str(obj["id"]).split("--", 1)[1])
-    except ValueError:
-        return f"id {obj['id']!r} does not end in a UUID"
-    if obj["type"] != "marking-definition" and not obj.get("modified"):
-        return "missing required property: modified"
-    return None
+    """Why an object may not be stored (the STIX 2.1 rules, as stix2-validator applies them), or None."""
+    if isinstance(obj, dict) and obj.get("type") == "bundle":
+        return "a bundle inside an envelope: send its objects, not the bundle"
+    return stix_validation.validate(obj)
 
 
 def status(connection: Connection, partner: str, status_id: str) -> dict[str, Any]:
