@@ -7,6 +7,7 @@ the choice of a fill per country, so drawing one costs a string join.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from collections.abc import Mapping
@@ -20,7 +21,10 @@ import pycountry
 VENDOR = Path(__file__).parent / "web" / "static" / "vendor" / "world-atlas-2.0.2"
 #: the coarse atlas for most countries; the finer one only for the small states the coarse one omits
 ATLASES = (VENDOR / "countries-110m.json", VENDOR / "countries-50m.json")
-WIDTH, HEIGHT = 960.0, 470.0
+WIDTH = 960.0
+#: the map's height and where the equator falls: Natural Earth reaches 83.6°N; without Antarctica
+#: nothing lies south of 56°S, so the box stops there
+TOP, HEIGHT = 233.0, 425.0
 #: shapes without an ISO numeric code in Natural Earth, by the name it gives them
 _UNCODED = {"Kosovo": "XKX", "Somaliland": "SOM", "N. Cyprus": "CYP"}
 _SKIPPED = {"010"}  # Antarctica: no state, and half the map's height
@@ -41,8 +45,8 @@ def _equal_earth(lon: float, lat: float) -> tuple[float, float]:
     t6 = t2 * t2 * t2
     x = 2 * math.sqrt(3) * math.radians(lon) * math.cos(theta) / (3 * (a1 + 3 * a2 * t2 + t6 * (7 * a3 + 9 * a4 * t2)))
     y = theta * (a1 + a2 * t2 + t6 * (a3 + a4 * t2))
-    scale = WIDTH / (2 * 2.7066)  # x spans ±2.7066 at the antimeridian
-    return WIDTH / 2 + x * scale, HEIGHT / 2 - y * scale * 1.02
+    scale = WIDTH / (2 * 2.7066)  # x spans ±2.7066 at the antimeridian; y spans ±1.3173 at the poles
+    return WIDTH / 2 + x * scale, TOP - y * scale
 
 
 @cache
@@ -65,7 +69,7 @@ def _decode(atlas: Path) -> list[Shape]:
         points = []
         for dx, dy in arc:
             x, y = x + dx, y + dy
-            points.append(_equal_earth(x * sx + tx, y * sy + ty))
+            points.append((x * sx + tx, y * sy + ty))
         arcs.append(points)
 
     def ring(indexes: list[int]) -> list[tuple[float, float]]:
@@ -85,7 +89,7 @@ def _decode(atlas: Path) -> list[Shape]:
         if not code or geometry["type"] not in ("Polygon", "MultiPolygon"):
             continue
         polygons = geometry["arcs"] if geometry["type"] == "MultiPolygon" else [geometry["arcs"]]
-        rings = [ring(r) for polygon in polygons for r in polygon]
+        rings = [[_equal_earth(lon, lat) for lon, lat in _unwrapped(ring(r))] for polygon in polygons for r in polygon]
         largest = max((_extent(r) for r in rings), default=0.0)
         parts = []
         for points in rings:
@@ -106,6 +110,14 @@ def _relative(points: list[tuple[float, float]]) -> str:
         out.append(f"{x1 - x0:.1f},{y1 - y0:.1f} ".replace(".0,", ",").replace(".0 ", " "))
         x0, y0 = x1, y1
     return "".join(out).rstrip() + "z"
+
+
+def _unwrapped(ring: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """A ring that crosses the antimeridian (Chukotka, Fiji) continued eastward past 180°, so that it
+    is not drawn as a line across the whole map; the part beyond the map's edge is clipped."""
+    if not any(abs(b[0] - a[0]) > 180 for a, b in itertools.pairwise(ring)):
+        return ring
+    return [(lon + 360 if lon < 0 else lon, lat) for lon, lat in ring]
 
 
 def _extent(points: list[tuple[float, float]]) -> float:
