@@ -98,7 +98,7 @@ PAGES = {
     "incidents": "/incidents",
     "norms": "/norms",
     "timeline": "/timeline?from=2013&to=2016",
-    "alignment": "/alignment?states=United+States%2C+United+Kingdom%2C+France%2C+Russia%2C+China&session=73",
+    "alignment": "/alignment?states=United+States%2C+United+Kingdom%2C+France%2C+Russia%2C+China&sessions=73",
     "not-found": "/r/no-such-record",
 }
 
