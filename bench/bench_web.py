@@ -32,7 +32,8 @@ PAGES = [
     "/", "/search?q=cert", "/r/state:DEU", "/r/state:USA", "/r/state:CHN", "/r/org:nato", "/r/org:un",
     "/r/instrument:un-gge-2015-report", "/r/incident:notpetya-2017", "/r/incident:estonia-ddos-2007",
     "/incidents", "/incidents?actor=state:RUS", "/norms", "/timeline", "/timeline?from=2015&to=2016",
-    "/alignment", "/alignment?states=USA,GBR,FRA,RUS,CHN&sessions=73", "/alignment?states=DEU&section=partners", "/sharing",
+    "/alignment", "/alignment?states=USA,GBR,FRA,RUS,CHN&sessions=73", "/alignment?states=DEU&section=partners",
+    "/sharing",
     "/r/state:DEU?download=memberships&format=csv",
 ]
 
