@@ -66,7 +66,8 @@ def timeline(
 def _names_for_links(connection: Connection, rows: list[StoredRecord]) -> dict[str, str]:
     ids = []
     for row in rows:
-        for key in ("member", "organization", "actor", "instrument", "claimant", "attributed_to", "subject"):
+        for key in ("member", "organization", "actor", "instrument", "claimant", "attributed_to", "subject",
+                    "incident"):
             value = row.data.get(key)
             if isinstance(value, str):
                 ids.append(value)
@@ -86,7 +87,11 @@ def _title(row: StoredRecord, names: dict[str, str]) -> str:
     if row.kind == "party":
         return f"{name('actor')}: {data.get('role')} of {name('instrument')}"
     if row.kind == "claim":
-        return f"{name('claimant')} attributes {name('subject')} to {name('attributed_to')}"
+        claimant = name("claimant") if data.get("claimant") else data.get("claimant_name") or "an unnamed claimant"
+        return f"{claimant} attributes {name('subject')} to {name('attributed_to')}"
+    if row.kind == "response":
+        kind = str(data.get("kind") or "response").replace("_", " ")
+        return f"{name('actor')}: {kind} on {name('incident')}"
     if row.kind == "actor":
         return f"{row.name} founded"
     return row.name
