@@ -62,12 +62,22 @@ def site(voted: Workbench) -> Iterator[tuple[str, str]]:
 class Watch:
     """Console errors, uncaught exceptions and any request to a host other than 127.0.0.1."""
 
-    def __init__(self, page: Any) -> None:
+    def __init__(self, page: Any, expected_missing: tuple[str, ...] = ("/r/no-such-record",)) -> None:
         self.problems: list[str] = []
-        page.on("console", lambda message: message.type == "error" and self.problems.append(
-            f"console: {message.text}"))
+        self.expected_missing = expected_missing
+        page.on("console", self._console)
         page.on("pageerror", lambda error: self.problems.append(f"page error: {error}"))
         page.on("request", self._request)
+        page.on("response", self._response)
+
+    def _console(self, message: Any) -> None:
+        # a failed load is reported with its address by _response; the not-found page is meant to 404
+        if message.type == "error" and not message.text.startswith("Failed to load resource"):
+            self.problems.append(f"console: {message.text}")
+
+    def _response(self, response: Any) -> None:
+        if response.status >= 400 and not urlparse(response.url).path.startswith(self.expected_missing):
+            self.problems.append(f"HTTP {response.status}: {response.url}")
 
     def _request(self, request: Any) -> None:
         host = urlparse(request.url).hostname
@@ -183,8 +193,8 @@ def test_operator_signs_in_to_the_sharing_pages(browser: Any, site: tuple[str, s
     context, page, watch = open_page(browser)
     page.goto(base + "/sharing", wait_until="networkidle")
     page.fill("input[name=token]", token)
-    page.keyboard.press("Enter")
-    page.wait_for_url("**/sharing")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
     text = page.locator("main").inner_text()
     assert "Signed in as" in text and "partner:ind-cert-in" in text and "Audit chain intact" in text
     shoot(page, "sharing")

@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from cyberdip.interfaces import maps
 from cyberdip.interfaces.asgi import create_app
 from cyberdip.interfaces.web import alignment
+from cyberdip.services import memo
 from cyberdip.services.workbench import Workbench
 
 P5 = "USA, United Kingdom, France, Russia, China"
@@ -107,7 +108,7 @@ def test_the_page_links_download_the_tables_it_shows(client: TestClient) -> None
 
 
 def test_default_view_is_a_permalink(client: TestClient) -> None:
-    alignment.clear_memo()
+    memo.forget()
     first = client.get("/alignment")
     assert first.status_code == 200
     session = re.search(r'name="sessions" value="(\d+)"', first.text)

@@ -10,8 +10,6 @@ per database and last load and reused until the next load.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,7 +17,7 @@ from sqlalchemy import Connection
 
 from cyberdip.model import Response
 from cyberdip.model.values import parse_partial_date
-from cyberdip.services import norms
+from cyberdip.services import memo, norms
 from cyberdip.services.catalogue import resolve
 from cyberdip.store import reader
 
@@ -58,33 +56,19 @@ class Findings:
         return result
 
 
-_CACHE: OrderedDict[tuple[str, int | None, str | None], Findings] = OrderedDict()
-_CACHE_SIZE = 8
-_LOCK = threading.Lock()
-
-
 def all_findings(connection: Connection) -> Findings:
     """The findings of every stored incident (as ``norms.assess_ref`` gives them, one by one),
-    computed once per database and last load."""
-    last = reader.last_load(connection)
-    load_id = int(last["id"]) if last else None
-    finished = str(last.get("finished_at")) if last else None
-    key = (connection.engine.url.render_as_string(hide_password=True), load_id, finished)
-    with _LOCK:
-        cached = _CACHE.get(key)
-        if cached is not None:
-            _CACHE.move_to_end(key)
-            return cached
+    computed once per database and load."""
+    def compute() -> Findings:
+        last = reader.last_load(connection)
         found = []
         for row in reader.listing(connection, kinds=["incident"]):
             assessment = norms.assess_ref(connection, row.id)
             found += [Engagement(row.id, row.name, row.start, f.norm, f.addressee, f.status)
                       for f in assessment.findings if f.status != "not_engaged"]
-        result = Findings(load_id, tuple(found))
-        _CACHE[key] = result
-        while len(_CACHE) > _CACHE_SIZE:
-            _CACHE.popitem(last=False)
-        return result
+        return Findings(int(last["id"]) if last else None, tuple(found))
+
+    return memo.memoised(connection, "all-findings", compute)
 
 
 @dataclass(frozen=True)

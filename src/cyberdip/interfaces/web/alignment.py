@@ -13,12 +13,10 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-import threading
 import time
-from collections import OrderedDict
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields, replace
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Request
@@ -30,7 +28,7 @@ from cyberdip.interfaces.web.pages import workbench
 from cyberdip.interfaces.web.render import Table, cell, page, record_link, svg
 from cyberdip.model.errors import DataError, NotFound
 from cyberdip.model.values import date_ceil, parse_partial_date
-from cyberdip.services import catalogue, likeminded
+from cyberdip.services import catalogue, likeminded, memo
 from cyberdip.services.votes import Selection, select_rollcalls
 
 router = APIRouter(include_in_schema=False)
@@ -118,35 +116,6 @@ def _sessions(text: str) -> tuple[int, ...]:
 
 
 # ---------------------------------------------------------------------------------------------
-# Memo
-
-
-T = TypeVar("T")
-_MEMO: OrderedDict[Hashable, Any] = OrderedDict()
-_MEMO_LOCK = threading.Lock()
-MEMO_SIZE = 48
-
-
-def _memo(key: Hashable, compute: Callable[[], T]) -> T:
-    with _MEMO_LOCK:
-        if key in _MEMO:
-            _MEMO.move_to_end(key)
-            found: T = _MEMO[key]
-            return found
-    value = compute()
-    with _MEMO_LOCK:
-        _MEMO[key] = value
-        while len(_MEMO) > MEMO_SIZE:
-            _MEMO.popitem(last=False)
-    return value
-
-
-def clear_memo() -> None:
-    with _MEMO_LOCK:
-        _MEMO.clear()
-
-
-# ---------------------------------------------------------------------------------------------
 # The page
 
 
@@ -155,7 +124,6 @@ class View:
     """Everything one request resolved, shared by the sections."""
     connection: Connection
     form: Form
-    version: Hashable
     has_votes: bool
     selection: Selection | None
     known: tuple[int, ...]  # the General Assembly sessions with imported votes
@@ -170,24 +138,24 @@ def explorer(request: Request) -> Response:
     bench = workbench(request)
     with bench.reading() as connection:
         stats = catalogue.statistics(connection)
-        last = stats["last_load"] or {}
-        version = (bench.settings.database_url, last.get("id"), last.get("finished_at"))
         has_votes = stats["records"].get("rollcall", 0) > 0
-        known = _memo((version, "sessions"), lambda: _known_sessions(connection)) if has_votes else ()
+        known = memo.memoised(connection, ("alignment", "sessions"),
+                              lambda: _known_sessions(connection)) if has_votes else ()
         form = Form.parse(request.query_params)
         if "states" not in request.query_params:
             form = replace(form, states=DEFAULT_STATES)
             if known and not {"sessions", "from", "to", "matter"} & set(request.query_params):
                 form = replace(form, sessions=str(known[-1]))
-        matters = _memo((version, "matters"), lambda: catalogue.list_records(connection, "matter"))
-        view = View(connection, form, version, has_votes, None, known, [], {})
+        matters = memo.memoised(connection, ("alignment", "matters"),
+                                lambda: catalogue.list_records(connection, "matter"))
+        view = View(connection, form, has_votes, None, known, [], {})
         view.selection = _selection(view, matters)
         view.states = _resolve_states(view)
         compute = {"heatmap": _heatmap, "blocs": _blocs, "partners": _partners, "coalition": _coalition}
         section_started = time.perf_counter()
         api, tables, context = compute[form.section](view)
         section_seconds = time.perf_counter() - section_started
-        state_options = _memo((version, "states"), lambda: catalogue.list_records(
+        state_options = memo.memoised(connection, ("alignment", "states"), lambda: catalogue.list_records(
             connection, "actor", subkinds=["state"], limit=5000)) if form.section == "partners" else []
     return page(request, "alignment.html", title=f"Alignment explorer · {SECTIONS[form.section]}", api=api,
                 tables=tables, form=form, sections=SECTIONS, measures=MEASURES, matters=matters,
@@ -337,7 +305,7 @@ def _heatmap(view: View) -> Computed:
                                    error=len(view.states) == 1 or bool(form.states)))
         return api, [], {}
     try:
-        result = _memo((view.version, "align", tuple(view.states), selection),
+        result = memo.memoised(view.connection, ("alignment", "align", tuple(view.states), selection),
                        lambda: likeminded.align(view.connection, view.states, selection))
     except DataError as exc:
         view.notices.append(_problems(exc, view.known))
@@ -390,7 +358,7 @@ def _blocs(view: View) -> Computed:
     if selection is None:
         return api, [], {}
     try:
-        result = _memo((view.version, "blocs", selection, form.measure),
+        result = memo.memoised(view.connection, ("alignment", "blocs", selection, form.measure),
                        lambda: likeminded.blocs(view.connection, selection, measure=form.measure))
     except DataError as exc:
         view.notices.append(_problems(exc, view.known))
@@ -468,7 +436,7 @@ def _partners(view: View) -> Computed:
     api = f"/api/partners/{quote(subject, safe=':')}?" + urlencode(params)
     day = as_of or dt.date.today()
     try:
-        report = _memo((view.version, "partners", subject, matter, day, limit),
+        report = memo.memoised(view.connection, ("alignment", "partners", subject, matter, day, limit),
                        lambda: likeminded.partners(view.connection, subject, matter=matter, as_of=day, limit=limit))
     except DataError as exc:
         view.notices.append(_problems(exc, view.known))
@@ -545,7 +513,7 @@ def _coalition(view: View) -> Computed:
     if not view.has_votes:
         return _no_votes(view, "The coalition builder")
     try:
-        result = _memo((view.version, "coalition", form.resolution, matter, important),
+        result = memo.memoised(view.connection, ("alignment", "coalition", form.resolution, matter, important),
                        lambda: likeminded.coalition(view.connection, resolution=form.resolution or None,
                                                     matter=None if form.resolution else matter,
                                                     important=important))

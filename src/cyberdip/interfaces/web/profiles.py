@@ -27,7 +27,7 @@ from cyberdip.interfaces.web.pages import kind_page
 from cyberdip.interfaces.web.render import Cell, Table, page, record_link, svg
 from cyberdip.model.errors import DataError
 from cyberdip.model.values import date_ceil, date_floor
-from cyberdip.services import catalogue, likeminded, norms
+from cyberdip.services import catalogue, likeminded, memo, norms
 from cyberdip.services import profiles as profile_service
 from cyberdip.services import timeline as timeline_service
 from cyberdip.services.catalogue import ProfileItem
@@ -81,7 +81,7 @@ def _memo(*key: Any) -> tuple[Any, ...]:
 
 def _profile(connection: Connection, record_id: str, at: dt.date | None = None) -> catalogue.Profile:
     """``catalogue.profile``, remembered until the knowledge base changes (pages only read it)."""
-    found: catalogue.Profile = profile_service.memoised(
+    found: catalogue.Profile = memo.memoised(
         connection, _memo("profile", record_id, at), lambda: catalogue.profile(connection, record_id, at=at))
     return found
 
@@ -217,14 +217,14 @@ def _parse_at(text: str | None) -> tuple[dt.date | None, str | None]:
 def state_page(request: Request, connection: Connection, record_id: str) -> Response:
     p = _profile(connection, record_id)
     sections = p.sections
-    record: norms.StateRecord = profile_service.memoised(
+    record: norms.StateRecord = memo.memoised(
         connection, _memo("state_record", record_id), lambda: norms.state_record(connection, record_id))
-    involved: list[norms.IncidentRow] = profile_service.memoised(
+    involved: list[norms.IncidentRow] = memo.memoised(
         connection, _memo("incidents", record_id), lambda: norms.incidents(connection, actor=record_id))
     against = [row for row in involved if record_id in row.victims]
-    claims: list[dict[str, Any]] = profile_service.memoised(
+    claims: list[dict[str, Any]] = memo.memoised(
         connection, _memo("claims", record_id), lambda: _state_claims(connection, record_id, against))
-    report: likeminded.PartnerReport = profile_service.memoised(
+    report: likeminded.PartnerReport = memo.memoised(
         connection, _memo("partners", record_id, PARTNERS),
         lambda: likeminded.partners(connection, record_id, limit=PARTNERS))
     series, sessions, ideal_note = _ideal_points(connection, record_id)
@@ -362,7 +362,7 @@ def state_page(request: Request, connection: Connection, record_id: str) -> Resp
 
 def _attribution(connection: Connection, incident_id: str) -> list[Any]:
     """Who an incident is attributed to and how strongly (``norms.assess_ref``, as ``/api/assess``)."""
-    assessment: norms.Assessment = profile_service.memoised(
+    assessment: norms.Assessment = memo.memoised(
         connection, _memo("assess", incident_id), lambda: norms.assess_ref(connection, incident_id))
     return list(assessment.attribution)
 
@@ -396,14 +396,14 @@ def _state_claims(connection: Connection, state_id: str, against: Sequence[norms
 
 def _ideal_points(connection: Connection, state_id: str) -> tuple[list[tuple[int, float]], tuple[int, ...], str | None]:
     """The state's ideal points over the last sessions with votes, the sessions, and why none are shown."""
-    sessions: tuple[int, ...] = profile_service.memoised(
+    sessions: tuple[int, ...] = memo.memoised(
         connection, _memo("sessions", SESSIONS), lambda: profile_service.recent_sessions(connection,
                                                                                                        SESSIONS))
     if not sessions:
         return [], (), IMPORT_VOTES
     selection = Selection(sessions=sessions)
     try:
-        result: likeminded.IdealPointsResult = profile_service.memoised(
+        result: likeminded.IdealPointsResult = memo.memoised(
             connection, _memo("ideal", sessions), lambda: likeminded.ideal_points(connection, selection))
     except DataError as exc:
         return [], sessions, f"Ideal points could not be estimated: {exc.problems[0].reason if exc.problems else exc}"
