@@ -16,9 +16,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from cyberdip.model import Response
-from cyberdip.model.values import parse_partial_date
 from cyberdip.services import memo, norms
-from cyberdip.services.catalogue import resolve
 from cyberdip.store import reader
 
 
@@ -115,30 +113,3 @@ def responses(connection: Connection, incident_id: str) -> list[dict[str, Any]]:
     return sorted(found, key=lambda r: (r["date"], r["id"]))
 
 
-def incident_rows(connection: Connection, *, actor: str | None = None, start: str | None = None,
-                  end: str | None = None, limit: int = 500) -> list[norms.IncidentRow]:
-    """What ``norms.incidents`` returns without its ``norm`` filter (incidents by date, optionally
-    those involving an actor), in a handful of queries instead of one per incident: the claims are
-    read together. The rows are the same (the tests compare them); ``engaged_norms`` is left empty,
-    as there: take it from :func:`all_findings`."""
-    start = parse_partial_date(start) if start else None
-    end = parse_partial_date(end) if end else None
-    ids: list[str] | None = None
-    if actor:
-        subject = resolve(connection, actor).id
-        ids = [r.id for r in reader.referrers(connection, subject, kind="incident")]
-        for claim in reader.referrers(connection, subject, kind="claim", field="attributed_to"):
-            about = str(claim.data["subject"])
-            ids += [about] if about.startswith("incident:") else [
-                r.id for r in reader.referrers(connection, about, kind="incident")]
-    rows = reader.listing(connection, kinds=["incident"], start_from=start, start_to=end, ids=ids)[:limit]
-    attributed: dict[str, set[str]] = {}
-    if len(rows) <= 20:  # a few incidents: their own claims
-        for row in rows:
-            attributed[row.id] = {str(c.data["attributed_to"])
-                                  for c in reader.referrers(connection, row.id, kind="claim", field="subject")}
-    else:  # many: every claim at once
-        for claim in reader.listing(connection, kinds=["claim"]):
-            attributed.setdefault(str(claim.data["subject"]), set()).add(str(claim.data["attributed_to"]))
-    return [norms.IncidentRow(row.id, row.name, row.start, sorted(attributed.get(row.id, set())),
-                              [str(v) for v in row.data.get("victims", [])], []) for row in rows]

@@ -27,6 +27,7 @@ from cyberdip.model.errors import DataError, Problem
 from cyberdip.model.values import date_ceil, date_floor, parse_partial_date
 from cyberdip.services.catalogue import resolve
 from cyberdip.store import reader
+from cyberdip.store.reader import StoredRecord
 
 ENGAGED = (VIOLATION, CONTESTED)
 
@@ -206,6 +207,7 @@ def incidents(connection: Connection, *, actor: str | None = None, norm: str | N
                 ids += [r.id for r in reader.referrers(connection, claim.data["subject"], kind="incident")]
     norm_id = resolve(connection, norm).id if norm else None
     rows = reader.listing(connection, kinds=["incident"], start_from=start, start_to=end, ids=ids)
+    attributed = _attributions(connection, rows)
     result = []
     for row in rows:
         incident = Incident.model_validate(row.data)
@@ -214,12 +216,24 @@ def incidents(connection: Connection, *, actor: str | None = None, norm: str | N
             engaged = sorted({f.norm for f in _assess(connection, incident).findings if f.status in ENGAGED})
             if norm_id not in engaged:
                 continue
-        attributed = sorted({c.data["attributed_to"] for c in reader.referrers(connection, row.id, kind="claim",
-                                                                               field="subject")})
-        result.append(IncidentRow(row.id, row.name, row.start, attributed, list(incident.victims), engaged))
+        result.append(IncidentRow(row.id, row.name, row.start, sorted(attributed.get(row.id, set())),
+                                  list(incident.victims), engaged))
         if len(result) >= limit:
             break
     return result
+
+
+def _attributions(connection: Connection, rows: list[StoredRecord]) -> dict[str, set[str]]:
+    """Who each incident is attributed to: a few incidents' own claims, or every claim at once."""
+    attributed: dict[str, set[str]] = {}
+    if len(rows) <= 20:
+        for row in rows:
+            attributed[row.id] = {str(c.data["attributed_to"])
+                                  for c in reader.referrers(connection, row.id, kind="claim", field="subject")}
+    else:
+        for claim in reader.listing(connection, kinds=["claim"]):
+            attributed.setdefault(str(claim.data["subject"]), set()).add(str(claim.data["attributed_to"]))
+    return attributed
 
 
 def claims(connection: Connection, ref: str) -> list[dict[str, Any]]:

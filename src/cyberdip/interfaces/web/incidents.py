@@ -3,10 +3,9 @@
 Each page calls the service its ``/api`` twin calls and links to it: the incident page
 ``norms.assess_ref`` (``/api/assess/{id}``), the norm catalogue ``catalogue.list_records``
 (``/api/norms``) and the timeline ``timeline.timeline`` (``/api/timeline``). The incident list
-(``/api/incidents``: ``norms.incidents``) reads the same rows through ``incident_views.incident_rows``,
-which batches the queries ``norms.incidents`` makes one incident at a time (the tests hold the two
-equal). Which norms each incident engages comes from ``incident_views.all_findings``: the same
-assessment, computed once per load of the database instead of once per request.
+calls ``norms.incidents`` (``/api/incidents``); which norms each incident engages comes from
+``incident_views.all_findings``: the same assessment, computed once per load of the database
+instead of once per request.
 """
 
 from __future__ import annotations
@@ -370,7 +369,7 @@ def incident_list(request: Request, actor: str = "", norm: str = "",
                 problems.append(_problem(request, "actor", exc, catalogue.names(connection, exc.suggestions)))
         if not problems:
             try:
-                rows = incident_views.incident_rows(connection, actor=actor_ref, start=start_ref, end=end_ref)
+                rows = norms.incidents(connection, actor=actor_ref, start=start_ref, end=end_ref)
             except ValueError as exc:  # a malformed date
                 problems.append(Problem(f"period: {exc}"))
         engaged = incident_views.all_findings(connection).engaged_norms() if not problems else {}
