@@ -235,7 +235,7 @@ def cyberdip(database_url: str | None = None) -> Iterator[Server]:
         _run([command, "share", "grant", partner, alias, "--read", "--write", "--tlp", "amber", "--json"], env)
         key = _run([command, "share", "key", "issue", partner, "--json"], env)["key"]
         log = folder / "server.log"
-        process = stack.enter_context(_process("cyberdip", [command, "serve"], env, log,
+        process = stack.enter_context(_process("cyberdip", [command, "serve", *os.environ.get("CYBERDIP_SERVE_ARGS", "").split()], env, log,
                                                f"http://127.0.0.1:{port}/taxii2/"))
         yield Server("cyberdip", f"http://127.0.0.1:{port}/taxii2/api/", collection,
                      {"Authorization": f"Bearer {key}", "Accept": TAXII}, process, log, caveats)

@@ -66,8 +66,8 @@ def create_app(workbench: Workbench) -> FastAPI:
     )
     app.state.workbench = workbench
     app.state.taxii_secret = workbench.settings.secret
+    app.include_router(taxii_router)  # first: partners' machines call it most, and routes are matched in order
     app.include_router(api_router, prefix="/api")
-    app.include_router(taxii_router)
     for module in (pages, profiles, incidents, alignment, sharing):
         app.include_router(module.router)
     # pages and maps are compressed; TAXII content is not (bulk reads would spend their time in zlib)

@@ -14,7 +14,8 @@ import hashlib
 import hmac
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -305,7 +306,46 @@ def audit_refusal(connection: Connection, partner: str, collection_id: str, acti
     _audit(connection, partner, collection_id, action, [], "denied: no grant")
 
 
+#: where, in ``connection.info``, the audit entries of a read-only request wait (see ``deferred_audit``)
+_PENDING = "cyberdip.pending_audit"
+
+
+@contextmanager
+def deferred_audit(connection: Connection) -> Iterator[list[AuditEntry]]:
+    """Gather the audit entries of the reads made on ``connection`` instead of writing them there.
+
+    A read then needs no write lock for its whole length: the caller appends the gathered entries in
+    one short write transaction (:func:`write_audit`) before it answers, and answers nothing if that
+    fails."""
+    pending: list[AuditEntry] = []
+    connection.info[_PENDING] = pending
+    try:
+        yield pending
+    finally:
+        connection.info.pop(_PENDING, None)
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    partner: str
+    collection: str
+    action: str
+    object_ids: list[str]
+    outcome: str
+    at: dt.datetime
+
+
+def write_audit(connection: Connection, entries: Sequence[AuditEntry]) -> None:
+    for e in entries:
+        sharing_store.append_audit(connection, partner=e.partner, collection=e.collection, action=e.action,
+                                   object_ids=e.object_ids, outcome=e.outcome, at=e.at)
+
+
 def _audit(connection: Connection, partner: str, collection: str, action: str, ids: Sequence[str],
            outcome: str) -> None:
-    sharing_store.append_audit(connection, partner=partner, collection=collection, action=action,
-                               object_ids=list(ids), outcome=outcome, at=dt.datetime.now(dt.UTC))
+    entry = AuditEntry(partner, collection, action, list(ids), outcome, dt.datetime.now(dt.UTC))
+    pending = connection.info.get(_PENDING)
+    if pending is not None:
+        pending.append(entry)
+    else:
+        write_audit(connection, [entry])

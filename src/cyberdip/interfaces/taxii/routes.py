@@ -75,8 +75,12 @@ def _accepts_taxii(accept: str | None) -> bool:
 
 
 @contextmanager
-def session(request: Request, *, negotiate: bool = True) -> Iterator[tuple[Connection, str]]:
-    """One transaction per request (reads are audited too) and the partner making it.
+def session(request: Request, *, negotiate: bool = True, write: bool = False) -> Iterator[tuple[Connection, str]]:
+    """The connection for one request and the partner making it; every request is audited.
+
+    Reads run without the write lock; their audit entries are appended in one short write
+    transaction before the answer leaves (and if that fails, nothing is answered). Writes run in one
+    transaction with their audit entries. A refused request's audit entries are kept too.
 
     Authentication (§1.6.9): an API key as ``Authorization: Bearer <key>``, or a client
     certificate that a trusted TLS-terminating proxy forwards in the configured header."""
@@ -85,11 +89,21 @@ def session(request: Request, *, negotiate: bool = True) -> Iterator[tuple[Conne
     workbench: Workbench = request.app.state.workbench
     workbench.require_schema()
     refused: TaxiiError | None = None
-    with workbench.writing() as conn:
-        try:
-            yield conn, _partner(conn, request, workbench.settings)
-        except TaxiiError as exc:
-            refused = exc  # the audit entries of a refused request are kept: commit, then answer
+    if write:
+        with workbench.writing() as conn:
+            try:
+                yield conn, _partner(conn, request, workbench.settings)
+            except TaxiiError as exc:
+                refused = exc  # commit the refusal's audit entries, then answer
+    else:
+        with workbench.reading() as conn, taxii.deferred_audit(conn) as pending:
+            try:
+                yield conn, _partner(conn, request, workbench.settings)
+            except TaxiiError as exc:
+                refused = exc
+        if pending:
+            with workbench.writing() as conn:
+                taxii.write_audit(conn, pending)
     if refused:
         raise refused
 
@@ -295,7 +309,7 @@ async def add_objects(request: Request, collection_id: str) -> Response:
 
 
 def _add_objects(request: Request, collection_id: str, envelope: Any) -> Response:
-    with session(request, negotiate=False) as (conn, who):
+    with session(request, negotiate=False, write=True) as (conn, who):
         granted = _granted(conn, who, collection_id, "add-objects")
         try:
             result = taxii.add_objects(conn, who, granted.collection["id"], envelope, granted=granted)
@@ -329,7 +343,7 @@ def get_versions(request: Request, collection_id: str, object_id: str) -> Respon
                openapi_extra=_documented("match[version]", "match[spec_version]"))
 def delete_object(request: Request, collection_id: str, object_id: str) -> Response:
     """§5.8 Delete an Object (every version, or those named by match[version] timestamps)."""
-    with session(request) as (conn, who):
+    with session(request, write=True) as (conn, who):
         granted = _granted(conn, who, collection_id, "delete-object")
         versions = _filters(request, {"match[version]", "match[spec_version]"}).versions
         try:
