@@ -342,3 +342,13 @@ def test_yearly_counts_follow_start_and_end_dates() -> None:
 def test_nice_ticks_are_round() -> None:
     assert nice_ticks(0, 75) == [0, 20, 40, 60]
     assert nice_ticks(-0.2, 1.9) == [0.0, 0.5, 1.0, 1.5]
+
+
+def test_long_tables_are_cut_on_the_page_but_downloaded_whole(voted: Workbench) -> None:
+    client = TestClient(create_app(voted))
+    page = client.get("/r/org:un")
+    assert page.status_code == 200 and "Showing the first 300 of 6203 rows" in page.text  # the UN's roll calls
+    names = re.findall(r"download=(related-\d+)&amp;format=csv", page.text)
+    sizes = [len(list(csv.reader(io.StringIO(client.get("/r/org:un", params={"download": n, "format": "csv"}).text))))
+             for n in names]
+    assert max(sizes) == 6203 + 1  # every roll call, and the header

@@ -48,6 +48,7 @@ class Table:
     rows: list[list[Any]] = field(default_factory=list)  # str, number, None or Cell
     empty: str = "Nothing to show."
     numeric: Sequence[str] = ()  # columns aligned right
+    shown: int = 300  # rows drawn on the page; downloads hold every row
 
     def plain(self) -> list[dict[str, Any]]:
         return [{column: _plain(value) for column, value in zip(self.columns, row, strict=True)} for row in self.rows]
