@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, insert, select, text, update
+from sqlalchemy import Connection, and_, bindparam, delete, insert, select, text, update
 
 from cyberdip.store.schema import api_keys, audit, client_certificates, collections, grants, operators, partners
 
@@ -53,9 +53,18 @@ def revoke_key(connection: Connection, key_id: str, at: dt.datetime) -> bool:
     return bool(result.rowcount)
 
 
+# Statements on every TAXII request are built once (bound parameters), not per call.
+_PARTNER_FOR_DIGEST = select(api_keys.c.partner_id).where(
+    and_(api_keys.c.digest == bindparam("digest"), api_keys.c.revoked_at.is_(None)))
+_FIND_COLLECTION = select(collections).where(
+    (collections.c.id == bindparam("ref")) | (collections.c.alias == bindparam("ref")))
+_GRANTS_ON = select(grants).where(and_(grants.c.partner_id == bindparam("partner"),
+                                       grants.c.collection_id == bindparam("collection"))).order_by(grants.c.id)
+_CHAIN_HEAD = select(audit.c.hash).order_by(audit.c.seq.desc()).limit(1)
+
+
 def partner_for_digest(connection: Connection, digest: str) -> str | None:
-    row = connection.execute(select(api_keys.c.partner_id).where(
-        and_(api_keys.c.digest == digest, api_keys.c.revoked_at.is_(None)))).first()
+    row = connection.execute(_PARTNER_FOR_DIGEST, {"digest": digest}).first()
     return row[0] if row else None
 
 
@@ -126,8 +135,7 @@ def list_collections(connection: Connection) -> list[dict[str, Any]]:
 
 
 def find_collection(connection: Connection, ref: str) -> dict[str, Any] | None:
-    row = connection.execute(select(collections).where(
-        (collections.c.id == ref) | (collections.c.alias == ref))).mappings().first()
+    row = connection.execute(_FIND_COLLECTION, {"ref": ref}).mappings().first()
     return dict(row) if row else None
 
 
@@ -150,11 +158,12 @@ def remove_stale_derived(connection: Connection, keep: set[tuple[str, str, str]]
 
 
 def grants_for(connection: Connection, partner_id: str, collection_id: str | None = None) -> list[GrantRow]:
-    query = select(grants).where(grants.c.partner_id == partner_id)
     if collection_id:
-        query = query.where(grants.c.collection_id == collection_id)
+        rows = connection.execute(_GRANTS_ON, {"partner": partner_id, "collection": collection_id})
+    else:
+        rows = connection.execute(select(grants).where(grants.c.partner_id == partner_id).order_by(grants.c.id))
     return [GrantRow(r.partner_id, r.collection_id, r.can_read, r.can_write, r.max_tlp, r.basis, r.valid_from,
-                     r.valid_to) for r in connection.execute(query.order_by(grants.c.id))]
+                     r.valid_to) for r in rows]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -180,7 +189,7 @@ def append_audit(connection: Connection, *, partner: str | None, collection: str
     fork even if they were not."""
     if connection.dialect.name == "postgresql":
         connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_LOCK})
-    last = connection.execute(select(audit.c.hash).order_by(audit.c.seq.desc()).limit(1)).first()
+    last = connection.execute(_CHAIN_HEAD).first()
     prev = last[0] if last else GENESIS
     digest = entry_hash(prev, stamp(at), partner, collection, action, object_ids, outcome)
     connection.execute(insert(audit).values(at=at, partner_id=partner, collection_id=collection, action=action,

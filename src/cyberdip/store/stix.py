@@ -6,7 +6,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, delete, func, insert, or_, select, update
 
 from cyberdip.store.schema import statuses, stix_objects, sync_state
 
@@ -34,6 +34,21 @@ _PAGE_COLUMNS = (stix_objects.c.seq, stix_objects.c.object_id, stix_objects.c.ty
                  stix_objects.c.body)
 
 
+_other = stix_objects.alias("other")
+#: one object's newest version(s) — every GET by id — built once
+_LATEST_OF_ONE = (
+    select(*_PAGE_COLUMNS)
+    .where(and_(stix_objects.c.collection_id == bindparam("collection"),
+                stix_objects.c.object_id == bindparam("object"),
+                stix_objects.c.seq + 0 > bindparam("after"),
+                ~select(_other.c.seq).where(and_(_other.c.collection_id == stix_objects.c.collection_id,
+                                                 _other.c.object_id == stix_objects.c.object_id,
+                                                 _other.c.modified > stix_objects.c.modified)).exists()))
+    .order_by(stix_objects.c.seq + 0)
+    .limit(bindparam("limit"))
+)
+
+
 def page(connection: Connection, collection_id: str, *, after_seq: int, added_after: str | None,
          ids: Sequence[str], types: Sequence[str], spec_versions: Sequence[str], limit: int,
          versions: Sequence[str] = ("last",)) -> list[dict[str, Any]]:
@@ -44,6 +59,9 @@ def page(connection: Connection, collection_id: str, *, after_seq: int, added_af
     (collection, type, seq) for ``match[type]``, or from (collection, object id, modified) for
     ``match[id]``. ``versions`` holds ``last`` (TAXII's default), ``first``, ``all`` or exact
     ``modified`` timestamps (TAXII §3.4.2); last and first are index probes on the object's id."""
+    if len(ids) == 1 and not (added_after or types or spec_versions) and tuple(versions) == ("last",):
+        return [dict(r) for r in connection.execute(_LATEST_OF_ONE, {
+            "collection": collection_id, "object": ids[0], "after": after_seq, "limit": limit}).mappings()]
     start = after_seq
     if added_after:
         first = connection.execute(select(stix_objects.c.seq).where(and_(
