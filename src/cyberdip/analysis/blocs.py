@@ -33,11 +33,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import networkx as nx
 import numpy as np
 import numpy.typing as npt
-from networkx.algorithms.community import louvain_communities
-from networkx.algorithms.community import modularity as nx_modularity
 
 Matrix = npt.NDArray[np.float64]
 
@@ -118,6 +115,8 @@ def similarity_graph(similarity: npt.ArrayLike, states: Sequence[str], *, positi
         usable &= chosen | chosen.T
 
     rows, cols = np.nonzero(np.triu(usable, k=1))
+    import networkx as nx  # imported when blocs are first asked for, not by every server process
+
     graph = nx.Graph()
     graph.add_nodes_from(states)
     graph.add_weighted_edges_from(
@@ -129,6 +128,9 @@ def similarity_graph(similarity: npt.ArrayLike, states: Sequence[str], *, positi
 def detect_blocs(similarity: npt.ArrayLike, states: Sequence[str], *, seeds: int = 20, resolution: float = 1.0,
                  positive_only: bool = True, neighbours: int | None = None) -> BlocReport:
     """Voting blocs in a similarity matrix: the best of ``seeds`` Louvain runs, with its stability."""
+    from networkx.algorithms.community import louvain_communities
+    from networkx.algorithms.community import modularity as nx_modularity
+
     if seeds < 1:
         raise ValueError("seeds must be at least 1")
     labels = tuple(states)
