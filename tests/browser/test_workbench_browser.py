@@ -200,3 +200,21 @@ def test_operator_signs_in_to_the_sharing_pages(browser: Any, site: tuple[str, s
     shoot(page, "sharing")
     context.close()
     assert not watch.problems, watch.problems
+
+
+def test_pages_fit_a_tablet_screen(browser: Any, site: tuple[str, str]) -> None:
+    """At 768 px wide nothing makes the page scroll sideways (wide tables scroll inside their box)."""
+    base, _ = site
+    context = browser.new_context(viewport={"width": 768, "height": 1024})
+    page = context.new_page()
+    watch = Watch(page)
+    overflowing = []
+    for name, path in PAGES.items():
+        page.goto(base + path, wait_until="networkidle")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        if width > 768:
+            overflowing.append(f"{path}: {width} px wide")
+        if name in ("state-germany", "alignment", "incident-estonia-2007"):
+            shoot(page, f"tablet-{name}")
+    context.close()
+    assert not overflowing and not watch.problems, overflowing + watch.problems
