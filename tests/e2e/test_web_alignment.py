@@ -79,6 +79,15 @@ def test_heatmap_shows_the_published_session_73_kappas(client: TestClient) -> No
     assert 'aria-current="page">Heatmap' in page
 
 
+def test_network_joins_the_pairs_that_vote_together(client: TestClient) -> None:
+    page = client.get("/alignment", params={"states": P5, "sessions": "73"}).text
+    network = page[page.index('class="chart network"'):]
+    network = network[:network.index("</svg>")]
+    edges = set(re.findall(r"<line [^>]*><title>([^<]+)</title>", network))
+    assert "United States – United Kingdom: κ 0.30" in edges and "Russia – China: κ 0.58" in edges
+    assert not any("United States – China" in e or "United States – Russia" in e for e in edges)  # κ below 0
+
+
 def test_heatmap_measure_is_selectable(client: TestClient) -> None:
     page = client.get("/alignment", params={"states": "USA, GBR", "sessions": "73", "measure": "agreement"}).text
     assert "United States – United Kingdom: agreement 0.600 (95 joint votes)" in cell_titles(page)

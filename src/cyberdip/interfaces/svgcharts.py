@@ -151,3 +151,35 @@ def bar(parts: Sequence[tuple[str, float, str]], *, title: str, threshold: float
                    f"{escape(threshold_label)}</text>")
     out.append("</svg>")
     return "".join(out)
+
+
+def network(labels: Sequence[str], values: Sequence[Sequence[float | None]], *, title: str, symbol: str,
+            threshold: float = 0.0, size: float = 420.0) -> str:
+    """The chosen states on a circle, each pair whose measure exceeds ``threshold`` joined by a line
+    whose width and darkness grow with it: who is close to whom, at a glance."""
+    n = len(labels)
+    centre, radius = size / 2, size / 2 - 70
+    points = [(centre + radius * math.cos(2 * math.pi * k / max(n, 1) - math.pi / 2),
+               centre + radius * math.sin(2 * math.pi * k / max(n, 1) - math.pi / 2)) for k in range(n)]
+    out = [f'<svg class="chart network" viewBox="0 0 {size:.0f} {size:.0f}" role="img" '
+           f'aria-labelledby="network-title" xmlns="http://www.w3.org/2000/svg">'
+           f'<title id="network-title">{escape(title)}</title>']
+    for i in range(n):
+        for j in range(i + 1, n):
+            value = values[i][j]
+            if value is None or value <= threshold:
+                continue
+            strength = min(1.0, (value - threshold) / (1.0 - threshold)) if threshold < 1 else 1.0
+            (x1, y1), (x2, y2) = points[i], points[j]
+            out.append(f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" stroke="#1f5fa8" '
+                       f'stroke-opacity="{0.25 + 0.75 * strength:.2f}" stroke-width="{1 + 7 * strength:.1f}">'
+                       f"<title>{escape(labels[i])} – {escape(labels[j])}: {escape(symbol)} {value:.2f}</title></line>")
+    for (x, y), label in zip(points, labels, strict=True):
+        anchor = "start" if x > centre + 1 else "end" if x < centre - 1 else "middle"
+        dx = 10 if anchor == "start" else -10 if anchor == "end" else 0
+        dy = -10 if y < centre and anchor == "middle" else 16 if anchor == "middle" else 4
+        out.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="6" fill="#1b2430"><title>{escape(label)}</title></circle>'
+                   f'<text x="{x + dx:.1f}" y="{y + dy:.1f}" text-anchor="{anchor}" font-size="{FONT}">'
+                   f"{escape(label)}</text>")
+    out.append("</svg>")
+    return "".join(out)

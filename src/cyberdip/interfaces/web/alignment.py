@@ -340,8 +340,12 @@ def _heatmap(view: View) -> Computed:
         pairs.rows.append([record_link(p.a, p.a_name), record_link(p.b, p.b_name), p.joint_votes,
                            *(None if v is None else round(v, 3) for v in (p.agreement, p.s_abs, p.s_sq, p.pi,
                                                                          p.kappa))])
-    return api, [table, pairs], {"heatmap": svg(chart), "result": result, "measure_name": measure_name,
-                                  "symbol": symbol}
+    threshold = 0.0 if diverging else 0.5
+    graph = svgcharts.network(labels, matrix, symbol=symbol, threshold=threshold,
+                              title=f"Network of the chosen states: a line joins each pair whose {measure_name} is "
+                                    f"above {threshold}; thicker and darker is closer")
+    return api, [table, pairs], {"heatmap": svg(chart), "network": svg(graph), "result": result,
+                                  "measure_name": measure_name, "symbol": symbol, "threshold": threshold}
 
 
 # ---------------------------------------------------------------------------------------------
