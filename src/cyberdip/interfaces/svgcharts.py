@@ -158,10 +158,11 @@ def network(labels: Sequence[str], values: Sequence[Sequence[float | None]], *, 
     """The chosen states on a circle, each pair whose measure exceeds ``threshold`` joined by a line
     whose width and darkness grow with it: who is close to whom, at a glance."""
     n = len(labels)
-    centre, radius = size / 2, size / 2 - 70
+    centre, radius = size / 2, size / 2 - 40
+    margin = 100.0  # room for the names left and right of the circle
     points = [(centre + radius * math.cos(2 * math.pi * k / max(n, 1) - math.pi / 2),
                centre + radius * math.sin(2 * math.pi * k / max(n, 1) - math.pi / 2)) for k in range(n)]
-    out = [f'<svg class="chart network" viewBox="0 0 {size:.0f} {size:.0f}" role="img" '
+    out = [f'<svg class="chart network" viewBox="{-margin:.0f} 0 {size + 2 * margin:.0f} {size:.0f}" role="img" '
            f'aria-labelledby="network-title" xmlns="http://www.w3.org/2000/svg">'
            f'<title id="network-title">{escape(title)}</title>']
     for i in range(n):
@@ -179,7 +180,7 @@ def network(labels: Sequence[str], values: Sequence[Sequence[float | None]], *, 
         dx = 10 if anchor == "start" else -10 if anchor == "end" else 0
         dy = -10 if y < centre and anchor == "middle" else 16 if anchor == "middle" else 4
         out.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="6" fill="#1b2430"><title>{escape(label)}</title></circle>'
-                   f'<text x="{x + dx:.1f}" y="{y + dy:.1f}" text-anchor="{anchor}" font-size="{FONT}">'
+                   f'<text x="{x + dx:.1f}" y="{y + dy:.1f}" text-anchor="{anchor}" font-size="{FONT * 1.4:.0f}">'
                    f"{escape(label)}</text>")
     out.append("</svg>")
     return "".join(out)
