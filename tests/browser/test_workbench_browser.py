@@ -87,8 +87,8 @@ class Watch:
             self.problems.append(f"request left the machine: {request.url}")
 
 
-def open_page(browser: Any) -> tuple[Any, Any, Watch]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+def open_page(browser: Any, width: int = 1280, height: int = 900) -> tuple[Any, Any, Watch]:
+    context = browser.new_context(viewport={"width": width, "height": height})
     page = context.new_page()
     return context, page, Watch(page)
 
@@ -205,9 +205,7 @@ def test_operator_signs_in_to_the_sharing_pages(browser: Any, site: tuple[str, s
 def test_pages_fit_a_tablet_screen(browser: Any, site: tuple[str, str]) -> None:
     """At 768 px wide nothing makes the page scroll sideways (wide tables scroll inside their box)."""
     base, _ = site
-    context = browser.new_context(viewport={"width": 768, "height": 1024})
-    page = context.new_page()
-    watch = Watch(page)
+    context, page, watch = open_page(browser, 768, 1024)
     overflowing = []
     for name, path in PAGES.items():
         page.goto(base + path, wait_until="networkidle")
