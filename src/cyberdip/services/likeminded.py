@@ -21,8 +21,9 @@ from cyberdip.analysis.votes import ABSTAIN, NO, YES, VoteMatrix
 from cyberdip.model import Instrument, Membership, Party
 from cyberdip.model.errors import DataError, Problem
 from cyberdip.model.values import date_ceil, date_floor
+from cyberdip.services.catalogue import names as record_names
 from cyberdip.services.catalogue import resolve
-from cyberdip.services.votes import Selection, matter_family, select_rollcalls, state_names, vote_matrix
+from cyberdip.services.votes import Selection, matter_family, select_rollcalls, vote_matrix
 from cyberdip.store import reader
 
 ANCHOR = "state:USA"
@@ -80,7 +81,7 @@ def align(connection: Connection, refs: Sequence[str], selection: Selection) -> 
     if missing:
         raise DataError([Problem(", ".join(missing), f"cast no vote in {selection.describe()}")])
     measured = alignment(matrix.rows(wanted))
-    names = state_names(connection, wanted)
+    names = record_names(connection, wanted)
     pairs = [
         PairAlignment(a, b, names.get(a, a), names.get(b, b),
                       **{k: (None if isinstance(v, float) and np.isnan(v) else v)
@@ -121,7 +122,7 @@ def blocs(connection: Connection, selection: Selection, *, measure: str = "kappa
     matrix, calls = vote_matrix(connection, selection)
     measured = alignment(matrix)
     report = detect_blocs(getattr(measured, measure), matrix.states, seeds=seeds, resolution=resolution)
-    names = state_names(connection, list(matrix.states))
+    names = record_names(connection, list(matrix.states))
     listed = [
         {"name": ", ".join(names.get(s, s) for s in bloc.central), "central": list(bloc.central),
          "size": len(bloc.members), "cohesion": bloc.cohesion,
@@ -171,7 +172,7 @@ def ideal_points(connection: Connection, selection: Selection, *, anchor: str = 
         results.append(SessionPoints(session, len(fitted.rollcalls),
                                      dict(zip(fitted.states, (float(x) for x in fitted.points), strict=True)),
                                      fitted.converged))
-    return IdealPointsResult(anchor_id, results, state_names(connection, list(matrix.states)))
+    return IdealPointsResult(anchor_id, results, record_names(connection, list(matrix.states)))
 
 
 def _fit(votes: VoteMatrix, anchor: str) -> IdealPoints | None:
@@ -239,7 +240,7 @@ def partners(connection: Connection, state_ref: str, *, matter: str | None = Non
     joint = _joint_attribution_component(connection, subject, day)
     candidates = (set(votes) | set(affiliations) | set(agreements) | set(joint)) - {subject}
     candidates = {c for c in candidates if c.startswith("state:")}
-    names = state_names(connection, [subject, *candidates])
+    names = record_names(connection, [subject, *candidates])
     ranked = []
     for state in candidates:
         components = {
@@ -476,7 +477,7 @@ def coalition(connection: Connection, *, resolution: str | None = None, matter: 
     attendance = voted.mean(axis=1)
     outcome = coalition_rules.predict(states, probabilities, important=is_important, attendance=attendance)
 
-    names = state_names(connection, states)
+    names = record_names(connection, states)
     points = dict(zip(fitted.states, (float(x) for x in fitted.points), strict=True))
     actual = session_matrix.tally(reference.id)
     actual_tally = coalition_rules.Tally(actual["yes"], actual["no"], actual["abstain"]) if actual else None

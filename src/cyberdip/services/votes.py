@@ -192,6 +192,3 @@ def vote_matrix(connection: Connection, selection: Selection) -> tuple[VoteMatri
                         tuple(c.id for c in calls), cast[voted])
     return matrix, calls
 
-
-def state_names(connection: Connection, ids: list[str]) -> dict[str, str]:
-    return {rid: r.name for rid, r in reader.get_many(connection, ids).items()}
