@@ -1,8 +1,9 @@
 """TAXII 2.1 servers for bench_taxii.py, each started as its own process on a free loopback port.
 
-cyberdip (`cyberdip serve`, set up with its `cyberdip init` / `cyberdip share ...` commands),
-medallion 3.0.0 (memory backend, Flask's server) and OpenTAXII 0.10 (SQLite, gunicorn with 2 sync
-workers). The benchmark talks to them over HTTP only and measures their memory through /proc.
+cyberdip (`cyberdip serve --workers N`, set up with its `cyberdip init` / `cyberdip share ...`
+commands), medallion 3.0.0 (memory backend, Flask's server) and OpenTAXII 0.10 (SQLite, gunicorn
+with 2 sync workers). The benchmark talks to them over HTTP only and measures their memory and CPU
+through /proc, and, when cyberdip runs on a PostgreSQL server of this machine, that server's CPU.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ class Server:
     process: subprocess.Popen[bytes]
     log: Path
     notes: list[str] = field(default_factory=list)
+    database: PostgresWatch | None = None  # the PostgreSQL server it uses, when that runs on this machine
 
     @property
     def objects_url(self) -> str:
@@ -51,22 +53,28 @@ class Server:
     def cpu_seconds(self) -> float:
         return tree_cpu_seconds(self.process.pid)
 
+    def database_cpu_seconds(self) -> float | None:
+        return self.database.cpu_seconds() if self.database else None
+
 
 # ------------------------------------------------------------------------------------------------
-# Memory of a process tree, from /proc
+# Memory and CPU of a process tree, from /proc
+
+
+def _stat_fields(pid: int) -> list[str] | None:
+    """/proc/PID/stat after the command name: state is [0], the parent [1], utime [11] (field 14 of
+    proc(5)); None when the process has ended."""
+    try:
+        return Path("/proc", str(pid), "stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
 
 
 def _children() -> dict[int, list[int]]:
     children: dict[int, list[int]] = {}
     for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = Path(entry.path, "stat").read_text()
-        except OSError:  # the process ended while we looked
-            continue
-        ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        children.setdefault(ppid, []).append(int(entry.name))
+        if entry.name.isdigit() and (fields := _stat_fields(int(entry.name))):
+            children.setdefault(int(fields[1]), []).append(int(entry.name))
     return children
 
 
@@ -79,16 +87,14 @@ def process_tree(pid: int) -> list[int]:
 
 
 def tree_cpu_seconds(pid: int) -> float:
-    """User + system CPU time used so far by a process and its living descendants."""
-    ticks = os.sysconf("SC_CLK_TCK")
+    """User + system CPU time used so far by a process and its descendants: the living ones' own
+    time plus the time of the ended ones their parents have reaped (e.g. PostgreSQL backends whose
+    connection closed)."""
     total = 0
     for member in process_tree(pid):
-        try:
-            fields = Path("/proc", str(member), "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
-    return total / ticks
+        if fields := _stat_fields(member):
+            total += sum(int(value) for value in fields[11:15])  # utime, stime, cutime, cstime
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def _kilobytes(path: Path, key: str) -> int | None:
@@ -173,24 +179,61 @@ def _run(command: list[str], env: dict[str, str]) -> Any:
 # cyberdip
 
 
+def _execute(url: str, statement: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text(statement))
+    engine.dispose()
+
+
 @contextmanager
 def _fresh_postgres_schema(url: str) -> Iterator[str]:
-    """A new schema on the PostgreSQL server, made the search path of the URL handed back; dropped
-    on exit (the way tests/conftest.py isolates PostgreSQL tests)."""
-    from sqlalchemy import create_engine, text
+    """A new schema on the PostgreSQL server, made the search path of the URL handed back, which
+    names its connections after the schema (application_name); dropped on exit (the way
+    tests/conftest.py isolates PostgreSQL tests)."""
     from sqlalchemy.engine import make_url
 
     schema = "bench_" + uuid.uuid4().hex[:12]
-    admin = create_engine(url)
-    with admin.begin() as connection:
-        connection.execute(text(f"CREATE SCHEMA {schema}"))
+    _execute(url, f"CREATE SCHEMA {schema}")
     try:
-        yield make_url(url).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
-            hide_password=False)
+        yield make_url(url).update_query_dict({"options": f"-csearch_path={schema}",
+                                                "application_name": schema}).render_as_string(hide_password=False)
     finally:
-        with admin.begin() as connection:
-            connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
+        _execute(url, f"DROP SCHEMA {schema} CASCADE")
+
+
+class PostgresWatch:
+    """The PostgreSQL server a cyberdip server uses, watched through a connection of its own: its
+    CPU (the postmaster's process tree, found as the parent of this connection's backend) and
+    whether programs other than the benchmark are connected to it."""
+
+    def __init__(self, url: str) -> None:
+        from sqlalchemy import create_engine, text
+
+        self._engine = create_engine(url)
+        self._connection = self._engine.connect()
+        fields = _stat_fields(self._connection.execute(text("SELECT pg_backend_pid()")).scalar_one())
+        self._connection.rollback()
+        self.postmaster = int(fields[1]) if fields else None  # None: the server is not a process of this machine
+
+    def cpu_seconds(self) -> float | None:
+        return tree_cpu_seconds(self.postmaster) if self.postmaster else None
+
+    def other_clients(self) -> int:
+        """Connections other than the benchmark's (whose application_name is the schema's name)."""
+        from sqlalchemy import text
+
+        query = text("SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' "
+                     "AND application_name <> current_setting('application_name')")
+        count = int(self._connection.execute(query).scalar_one())
+        self._connection.rollback()
+        return count
+
+    def close(self) -> None:
+        self._connection.close()
+        self._engine.dispose()
 
 
 def _postgres_caveats(url: str) -> list[str]:
@@ -211,20 +254,31 @@ def cyberdip_command() -> str:
     return str(here if here.exists() else ROOT / ".venv" / "bin" / "cyberdip")
 
 
+def cyberdip_name(database_url: str | None = None, workers: int = 1) -> str:
+    """E.g. "cyberdip (SQLite)", "cyberdip (PostgreSQL, 2 workers)"."""
+    database = "PostgreSQL" if database_url and database_url.startswith("postgresql") else "SQLite"
+    return f"cyberdip ({database}{f', {workers} workers' if workers > 1 else ''})"
+
+
 @contextmanager
-def cyberdip(database_url: str | None = None) -> Iterator[Server]:
-    """`cyberdip serve` on a fresh database (a temporary SQLite file, or a new schema when
-    `database_url` is PostgreSQL), with one partner holding a read/write grant up to TLP:AMBER on
-    one collection and an API key."""
-    command = cyberdip_command()
+def cyberdip(database_url: str | None = None, workers: int = 1) -> Iterator[Server]:
+    """`cyberdip serve --workers N` on a fresh database (a temporary SQLite file, or a new schema
+    when `database_url` is PostgreSQL), with one partner holding a read/write grant up to TLP:AMBER
+    on one collection and an API key."""
+    name, command = cyberdip_name(database_url, workers), cyberdip_command()
     with ExitStack() as stack:
         folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="taxii-cyberdip-")))
         if database_url is None:
             database_url = f"sqlite:///{folder / 'hub.db'}"
         caveats: list[str] = []
+        database = None
         if database_url.startswith("postgresql"):
             database_url = stack.enter_context(_fresh_postgres_schema(database_url))
             caveats = _postgres_caveats(database_url)
+            database = PostgresWatch(database_url)
+            stack.callback(database.close)
+            if database.postmaster is None:
+                caveats.append("database CPU not measured: the PostgreSQL server is not a process of this machine")
         port = free_port()
         env = {"CYBERDIP_DB": database_url, "CYBERDIP_HOST": "127.0.0.1", "CYBERDIP_PORT": str(port),
                "CYBERDIP_SECRET": secrets.token_hex(16)}
@@ -235,10 +289,10 @@ def cyberdip(database_url: str | None = None) -> Iterator[Server]:
         _run([command, "share", "grant", partner, alias, "--read", "--write", "--tlp", "amber", "--json"], env)
         key = _run([command, "share", "key", "issue", partner, "--json"], env)["key"]
         log = folder / "server.log"
-        process = stack.enter_context(_process("cyberdip", [command, "serve", *os.environ.get("CYBERDIP_SERVE_ARGS", "").split()], env, log,
+        process = stack.enter_context(_process(name, [command, "serve", "--workers", str(workers)], env, log,
                                                f"http://127.0.0.1:{port}/taxii2/"))
-        yield Server("cyberdip", f"http://127.0.0.1:{port}/taxii2/api/", collection,
-                     {"Authorization": f"Bearer {key}", "Accept": TAXII}, process, log, caveats)
+        yield Server(name, f"http://127.0.0.1:{port}/taxii2/api/", collection,
+                     {"Authorization": f"Bearer {key}", "Accept": TAXII}, process, log, caveats, database)
 
 
 # ------------------------------------------------------------------------------------------------
