@@ -188,7 +188,7 @@ def test_collection_lists_show_only_what_a_partner_may_use(
         assert client.get(f"/taxii2/api/collections/{collections['hidden']}/", headers=auth(key)).status_code == 404
 
 
-def test_writes_and_deletes_follow_write_grants(
+def test_writes_and_deletes_follow_grants_and_producers(
         matrix: tuple[TestClient, dict[str, str], dict[str, str], list[Sent]]) -> None:
     client, keys, collections, sent = matrix
     for partner, key in keys.items():
@@ -201,9 +201,12 @@ def test_writes_and_deletes_follow_write_grants(
     victim = next(s for s in sent if s.collection == "exchange" and s.level == "green")
     url = f"/taxii2/api/collections/{collections['exchange']}/objects/{victim.obj['id']}/"
     assert client.delete(url, headers=auth(keys["partner:jpn-jpcert"])).status_code == 403  # reads only
+    assert client.delete(url, headers=auth(keys["partner:chn-cncert"])).status_code == 403  # writes only
     assert client.delete(url, headers=auth(keys["partner:deu-bsi"])).status_code == 404  # no grant at all
+    others = [p for p in ("partner:usa-cisa", "partner:ind-cert-in") if p != victim.producer]
+    assert client.delete(url, headers=auth(keys[others[0]])).status_code == 403  # sees it, did not send it
     assert client.get(url, headers=auth(keys["partner:jpn-jpcert"])).status_code == 200  # still there
-    assert client.delete(url, headers=auth(keys["partner:usa-cisa"])).status_code == 200
+    assert client.delete(url, headers=auth(keys[victim.producer])).status_code == 200
     assert client.get(url, headers=auth(keys["partner:jpn-jpcert"])).status_code == 404
 
 

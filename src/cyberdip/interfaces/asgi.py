@@ -6,14 +6,17 @@ import logging
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from http import HTTPStatus
 from pathlib import Path
 
 import swagger_ui_bundle
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES
 
 from cyberdip import __version__
@@ -89,6 +92,17 @@ def create_app(workbench: Workbench) -> FastAPI:
     @app.exception_handler(TaxiiError)
     def taxii_error(request: Request, exc: TaxiiError) -> JSONResponse:
         return error_response(exc)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        """Unknown paths and methods: under /taxii2/ a TAXII error message (§3.6.1), elsewhere FastAPI's."""
+        if request.url.path.startswith("/taxii2"):
+            response = error_response(TaxiiError(exc.status_code, HTTPStatus(exc.status_code).phrase,
+                                                 f"{request.method} {request.url.path}: {exc.detail}"))
+            if exc.headers:
+                response.headers.update(exc.headers)
+            return response
+        return await http_exception_handler(request, exc)
 
     @app.exception_handler(NotFound)
     def not_found(request: Request, exc: NotFound) -> JSONResponse:

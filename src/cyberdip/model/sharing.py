@@ -50,3 +50,14 @@ class GrantBasis(BaseModel):
 
     kind: str = Field(pattern="^(manual|instrument)$")
     instrument: RecordId | None = None
+
+
+def version_key(timestamp: str) -> str:
+    """A STIX timestamp as a fixed-width key (nine fractional digits), so that versions compare and
+    sort by time whatever precision their producers wrote: ``...00Z`` and ``...00.000Z`` are the
+    same version, and ``...00.5Z`` comes after ``...00Z``. Other values (an object without a
+    version) are kept as they are."""
+    if len(timestamp) < 20 or timestamp[-1] not in "zZ" or timestamp[10] not in "tT":
+        return timestamp
+    whole, _, fraction = timestamp[:-1].partition(".")
+    return f"{whole}.{(fraction + '000000000')[:9]}Z"

@@ -64,7 +64,12 @@ def pull(workbench: Workbench, *, base_url: str, collection: str, key: str, into
                                          "run the same command again to resume")]) from None
             if response.status_code != 200:
                 raise DataError([Problem(remote, f"HTTP {response.status_code}: {response.text[:200]}")])
-            body = response.json()
+            try:
+                body = taxii.parse_json(response.content)
+            except DataError as exc:
+                raise DataError([Problem(remote, f"page {pages + 1}: {exc.problems[0].reason}")]) from None
+            if not isinstance(body, dict) or not isinstance(body.get("objects", []), list):
+                raise DataError([Problem(remote, f"page {pages + 1}: not a TAXII envelope")])
             objects = body.get("objects", [])
             last = response.headers.get("X-TAXII-Date-Added-Last")
             with workbench.writing() as connection:

@@ -13,6 +13,8 @@ import datetime as dt
 import hashlib
 import hmac
 import json
+import math
+import re
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -22,7 +24,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from cyberdip.model.errors import DataError, Problem
-from cyberdip.model.sharing import TLP
+from cyberdip.model.sharing import TLP, version_key
 from cyberdip.sources import stix_validation
 from cyberdip.store import sharing as sharing_store
 from cyberdip.store import stix as stix_store
@@ -41,6 +43,7 @@ TLP_MARKINGS: dict[str, TLP] = {
 }
 UNKNOWN = "unknown"
 MAX_PAGE = 1000
+MAX_VERSIONS = 10_000  # versions of one object a DELETE considers
 
 
 class Forbidden(PermissionError):
@@ -88,29 +91,25 @@ def collection_sizes(connection: Connection) -> dict[str, int]:
     return stix_store.counts_by_collection(connection)
 
 
-def object_tlp(obj: dict[str, Any], known_statements: set[str]) -> str:
-    """The strictest TLP level among the object's markings; 'unknown' when it carries a marking that
-    is neither TLP nor a statement marking the hub knows."""
-    if obj.get("type") == "marking-definition":
-        return TLP.CLEAR.value
+def object_tlp(obj: dict[str, Any], trusted_statements: set[str]) -> str:
+    """The strictest TLP level among the object's markings (a marking-definition's own markings
+    included); 'unknown' when it carries a marking that is neither TLP nor a statement marking the
+    hub trusts for this object's producer."""
     refs = list(obj.get("object_marking_refs", [])) + [g.get("marking_ref") for g in obj.get("granular_markings", [])
                                                          if isinstance(g, dict)]
     level = TLP.CLEAR
     for ref in refs:
         if ref in TLP_MARKINGS:
             level = max(level, TLP_MARKINGS[ref], key=lambda t: t.rank)
-        elif ref not in known_statements:
+        elif ref not in trusted_statements:
             return UNKNOWN
     return level.value
 
 
-def visible(row_tlp: str, producer: str | None, partner: str, max_tlp: TLP | None) -> bool:
-    if max_tlp is None or row_tlp == UNKNOWN:
-        return False
-    level = TLP(row_tlp)
-    if level is TLP.AMBER_STRICT:
-        return producer == partner and max_tlp.allows(level)
-    return max_tlp.allows(level)
+def readable_levels(max_tlp: TLP | None) -> list[str]:
+    """The TLP levels a read grant up to ``max_tlp`` covers (AMBER+STRICT further needs the reader
+    to be the object's producer; RED and unknown markings are never among them)."""
+    return [level.value for level in TLP if max_tlp is not None and max_tlp.allows(level)]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -139,40 +138,73 @@ def add_objects(connection: Connection, partner: str, collection_ref: str, envel
     return status
 
 
-def _store(connection: Connection, collection_id: str, producer: str,
+def _store(connection: Connection, collection_id: str, producer: str | None,
            objects: list[Any]) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
     """Validate and store objects; a version already held is a success that changes nothing.
-    ``date_added`` strictly increases within a collection, so ``added_after`` never skips one."""
-    statements = {o["id"] for o in objects if isinstance(o, dict) and o.get("type") == "marking-definition"
-                  and o.get("definition_type") == "statement" and isinstance(o.get("id"), str)}
-    statements |= stix_store.statement_marking_ids(connection, collection_id)
+
+    The policies (docs/sharing-hub.md): an object id belongs to the producer that first sent it here,
+    and only it may add versions; a statement marking-definition vouches only for its producer's
+    objects (or for all, when the hub's operators stored it); the predefined TLP marking-definitions
+    are known already and never stored from a partner. ``date_added`` strictly increases within a
+    collection, and rows are committed in that order, so ``added_after`` and cursors never skip one."""
+    stix_store.lock_for_ingest(connection, collection_id)
     previous = stix_store.last_added(connection, collection_id)
-    ids = [o["id"] for o in objects if isinstance(o, dict) and isinstance(o.get("id"), str)]
-    held = stix_store.existing_versions(connection, collection_id, ids)
-    successes, failures, rows = [], [], []
-    for index, obj in enumerate(objects):
-        problem = _check(obj)
+    problems = [_check(obj) for obj in objects]
+    held, producers = stix_store.holdings(connection, collection_id,
+                                          [o["id"] for o, p in zip(objects, problems, strict=True) if not p])
+    successes, failures, rows, parsed = [], [], [], []
+    for index, (obj, problem) in enumerate(zip(objects, problems, strict=True)):
+        if not problem and obj["id"] in producers and producers[obj["id"]] != producer:
+            problem = ("this id was first shared in this collection by another producer, and only it may publish "
+                       "new versions: share your own object, or a note or opinion that refers to it")
+        if not problem:
+            try:
+                body = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+            except ValueError:
+                problem = "NaN and Infinity are not JSON numbers (RFC 8259): send finite numbers only"
         if problem:
-            failures.append({"id": str(obj.get("id", f"objects[{index}]")) if isinstance(obj, dict)
-                             else f"objects[{index}]", "message": problem})
+            failures.append({"id": _shown_id(obj, index), "message": _printable(problem)})
             continue
         version = obj.get("modified") or obj.get("created") or "0"
-        if (obj["id"], version) not in held:
-            held.add((obj["id"], version))
-            previous = _stamp_after(previous)
-            rows.append({"collection_id": collection_id, "object_id": obj["id"], "type": obj["type"],
-                         "spec_version": obj["spec_version"], "modified": version, "date_added": previous,
-                         "tlp": object_tlp(obj, statements), "producer": producer,
-                         "body": json.dumps(obj, ensure_ascii=False, separators=(",", ":"))})
         successes.append({"id": obj["id"], "version": version})
+        key = version_key(version)
+        if obj["id"] in TLP_MARKINGS or (obj["id"], key) in held:
+            continue
+        held.add((obj["id"], key))
+        producers[obj["id"]] = producer
+        previous = _stamp_after(previous)
+        parsed.append(obj)
+        rows.append({"collection_id": collection_id, "object_id": obj["id"], "type": obj["type"],
+                     "spec_version": obj["spec_version"], "modified": version, "modified_key": key,
+                     "date_added": previous, "producer": producer, "body": body})
+    new_statements = {o["id"] for o in parsed if o["type"] == "marking-definition"
+                      and o.get("definition_type") == "statement"}
+    trusted = stix_store.trusted_statement_markings(connection, collection_id, producer) | new_statements
+    for row, obj in zip(rows, parsed, strict=True):
+        row["tlp"] = object_tlp(obj, trusted)
     stix_store.insert_objects(connection, rows)
-    if any(row["type"] == "marking-definition" for row in rows):
+    if new_statements:
         # a statement marking arriving after the objects that cite it makes them shareable
-        for seq, body in stix_store.unknown_marking_rows(connection, collection_id):
-            level = object_tlp(body, statements)
+        trusted_for: dict[str | None, set[str]] = {producer: trusted}
+        for seq, owner, withheld in stix_store.unknown_marking_rows(connection, collection_id, producer):
+            if owner not in trusted_for:
+                trusted_for[owner] = stix_store.trusted_statement_markings(connection, collection_id, owner)
+            level = object_tlp(withheld, trusted_for[owner])
             if level != UNKNOWN:
                 stix_store.set_tlp(connection, seq, level)
     return successes, failures
+
+
+def _shown_id(obj: Any, index: int) -> str:
+    """How a refused object is named in the status resource: its id when it has a plausible one
+    (control characters removed: PostgreSQL cannot store NUL in JSON), else its position."""
+    if isinstance(obj, dict) and isinstance(obj.get("id"), str) and _printable(obj["id"][:200]):
+        return _printable(obj["id"][:200])
+    return f"objects[{index}]"
+
+
+def _printable(text: str) -> str:
+    return "".join(c for c in text if c.isprintable())
 
 
 def store_pulled(connection: Connection, collection_id: str, partner: str, objects: list[Any]) -> int:
@@ -227,63 +259,159 @@ class Filters:
     versions: tuple[str, ...] = ("last",)
 
 
+class Hidden(LookupError):
+    """No such object for this partner: absent, or one it may not see (callers answer 404 alike)."""
+
+
 def read_objects(connection: Connection, partner: str, collection_ref: str, filters: Filters, *, limit: int,
                  cursor: str | None, secret: bytes, manifest: bool = False, granted: Access | None = None) -> Page:
-    """One page of the objects the partner may see, newest version of each (§5.3, §5.2)."""
+    """One page of the objects the partner may see (§5.3, §5.4, §5.6, §5.8): ``limit`` of them
+    whenever that many exist, ``more`` only when more exist."""
     granted = granted or access(connection, partner, collection_ref)  # callers that checked pass it in
     if not granted.can_read:
         _audit(connection, partner, granted.collection["id"], "get-objects", [], "denied")
         raise Forbidden(collection_ref)
     collection_id = granted.collection["id"]
-    after_seq = _open_cursor(cursor, partner, collection_id, secret) if cursor else 0
+    after_seq, position = _open_cursor(cursor, partner, collection_id, secret) if cursor else (0, None)
     limit = max(1, min(limit, MAX_PAGE))
-    rows = stix_store.page(connection, collection_id, after_seq=after_seq, added_after=filters.added_after,
-                           ids=filters.ids, types=filters.types, spec_versions=filters.spec_versions,
-                           limit=limit + 1, versions=filters.versions)
+    rows = stix_store.page(connection, collection_id, partner=partner, levels=readable_levels(granted.max_tlp),
+                           after_seq=after_seq, added_after=filters.added_after, ids=filters.ids,
+                           types=filters.types, spec_versions=filters.spec_versions, limit=limit + 1,
+                           versions=filters.versions)
     more = len(rows) > limit
     rows = rows[:limit]
-    shown = [r for r in rows if visible(r["tlp"], r["producer"], partner, granted.max_tlp)]
-    page = Page([r["body"] for r in shown], more, _cursor(rows[-1]["seq"], partner, collection_id, secret)
-                if more and rows else None, shown[0]["date_added"] if shown else None,
-                shown[-1]["date_added"] if shown else None)
+    if rows:
+        first, last = rows[0]["date_added"], rows[-1]["date_added"]
+    else:  # nothing (more) to give: the position the partner is at
+        first = last = position or filters.added_after
+    page = Page([r["body"] for r in rows], more,
+                _cursor(rows[-1]["seq"], last, partner, collection_id, secret) if more else None, first, last)
     if manifest:
         page.manifest = [{"id": r["object_id"], "date_added": r["date_added"], "version": r["modified"],
-                          "media_type": "application/stix+json;version=2.1"} for r in shown]
+                          "media_type": "application/stix+json;version=2.1"} for r in rows]
         page.bodies = []
     _audit(connection, partner, collection_id, "get-manifest" if manifest else "get-objects",
-           [r["object_id"] for r in shown], f"{len(shown)} given, {len(rows) - len(shown)} withheld")
+           [r["object_id"] for r in rows], f"{len(rows)} given")
     return page
 
 
 def delete_object(connection: Connection, partner: str, collection_ref: str, object_id: str,
                   versions: Sequence[str], *, granted: Access | None = None) -> int:
-    """§5.8 Delete an Object: needs a write grant; audited."""
+    """§5.7 Delete an Object: needs read and write rights on the collection; only versions the partner
+    may see are found, and only their producer may delete them (the hub's operators delete with
+    ``cyberdip share object delete``). Audited, refusals included."""
     granted = granted or access(connection, partner, collection_ref)  # callers that checked pass it in
-    if not granted.can_write:
-        _audit(connection, partner, granted.collection["id"], "delete-object", [object_id], "denied")
+    collection_id = granted.collection["id"]
+    if not (granted.can_read and granted.can_write):
+        _audit(connection, partner, collection_id, "delete-object", [object_id], "denied: needs read and write")
         raise Forbidden(collection_ref)
-    removed = stix_store.delete_versions(connection, granted.collection["id"], object_id, versions)
-    _audit(connection, partner, granted.collection["id"], "delete-object", [object_id], f"{removed} version(s)")
+    rows = stix_store.page(connection, collection_id, partner=partner, levels=readable_levels(granted.max_tlp),
+                           after_seq=0, added_after=None, ids=(object_id,), types=(), spec_versions=(),
+                           limit=MAX_VERSIONS, versions=versions or ("all",))
+    if not rows:
+        _audit(connection, partner, collection_id, "delete-object", [object_id], "not found")
+        raise Hidden(object_id)
+    if any(r["producer"] != partner for r in rows):
+        _audit(connection, partner, collection_id, "delete-object", [object_id], "denied: not its producer")
+        raise Forbidden(object_id)
+    removed = stix_store.delete_versions(connection, collection_id, object_id, [r["seq"] for r in rows])
+    _audit(connection, partner, collection_id, "delete-object", [object_id], f"{removed} version(s)")
     return removed
 
 
-def _cursor(seq: int, partner: str, collection: str, secret: bytes) -> str:
-    payload = json.dumps([seq, partner, collection], separators=(",", ":")).encode()
+def _cursor(seq: int, date_added: str | None, partner: str, collection: str, secret: bytes) -> str:
+    payload = json.dumps([seq, date_added, partner, collection], separators=(",", ":")).encode()
     mac = hmac.new(secret, payload, hashlib.sha256).digest()[:16]
     return base64.urlsafe_b64encode(payload + mac).decode().rstrip("=")
 
 
-def _open_cursor(token: str, partner: str, collection: str, secret: bytes) -> int:
+def _open_cursor(token: str, partner: str, collection: str, secret: bytes) -> tuple[int, str | None]:
+    """The position a cursor stands for: the last row given and when it was added."""
     try:
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
         payload, mac = raw[:-16], raw[-16:]
         expected = hmac.new(secret, payload, hashlib.sha256).digest()[:16]
-        seq, who, where = json.loads(payload)
+        seq, date_added, who, where = json.loads(payload)
     except (ValueError, TypeError) as exc:
         raise DataError([Problem("next", f"not a cursor this server issued: {exc}")]) from None
     if not hmac.compare_digest(mac, expected) or who != partner or where != collection or not isinstance(seq, int):
         raise DataError([Problem("next", "this cursor was not issued to you for this collection")])
-    return seq
+    return seq, date_added
+
+
+# ---------------------------------------------------------------------------------------------
+# Timestamps and JSON as partners send them
+
+#: RFC 3339 in UTC, as STIX and TAXII write timestamps (§3.2 of STIX 2.1): any fractional precision
+_TIMESTAMP = re.compile(r"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d+))?Z")
+
+
+def parse_timestamp(value: str) -> dt.datetime | None:
+    """The instant a STIX timestamp names, or None when it is not one."""
+    match = _TIMESTAMP.fullmatch(value)
+    if not match:
+        return None
+    try:
+        whole = dt.datetime.strptime(match[1], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=dt.UTC)
+    except ValueError:
+        return None
+    return whole + dt.timedelta(microseconds=int((match[2] or "0")[:6].ljust(6, "0")))
+
+
+def added_after_key(value: str) -> str:
+    """``added_after`` in the form date_added is stored in (six fractional digits), so that the
+    comparison is by time, not by text; finer digits are dropped, which keeps "strictly after" exact
+    for stored microsecond stamps."""
+    instant = parse_timestamp(value)
+    if instant is None:
+        raise DataError([Problem("added_after", f"must be a STIX timestamp such as 2024-01-31T12:00:00Z, "
+                                                f"got {value!r}")])
+    return _stamp(instant)
+
+
+#: how deep a document sent to the hub may nest (STIX objects nest a few levels; parsers and
+#: validators that recurse must never meet an attacker's thousand)
+MAX_DEPTH = 100
+
+
+def parse_json(raw: bytes | str) -> Any:
+    """A document sent by a partner: strict JSON (RFC 8259: no NaN or Infinity, numbers finite),
+    nested at most MAX_DEPTH levels; DataError says what is wrong."""
+    try:
+        value = json.loads(raw, parse_constant=_no_constant, parse_float=_finite)
+    except RecursionError:
+        raise DataError([Problem("body", f"nested more than {MAX_DEPTH} levels deep")]) from None
+    except UnicodeDecodeError as exc:
+        raise DataError([Problem("body", f"not JSON: not UTF-8 ({exc.reason} at byte {exc.start})")]) from None
+    except json.JSONDecodeError as exc:
+        raise DataError([Problem("body", f"not JSON: {exc}")]) from None
+    except ValueError as exc:  # from the hooks
+        raise DataError([Problem("body", str(exc))]) from None
+    _check_depth(value)
+    return value
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number (RFC 8259): send finite numbers only")
+
+
+def _finite(text: str) -> float:
+    number = float(text)
+    if math.isinf(number):
+        raise ValueError(f"{text[:40]} does not fit a double-precision number: send finite numbers only")
+    return number
+
+
+def _check_depth(value: Any) -> None:
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise DataError([Problem("body", f"nested more than {MAX_DEPTH} levels deep")])
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1) for v in item.values() if isinstance(v, (dict, list)))
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1) for v in item if isinstance(v, (dict, list)))
 
 
 def _stamp(at: dt.datetime | None = None) -> str:

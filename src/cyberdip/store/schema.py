@@ -259,15 +259,27 @@ stix_objects = Table(
     Column("object_id", String(100), nullable=False),
     Column("type", String(60), nullable=False),
     Column("spec_version", String(10), nullable=False),
-    Column("modified", String(40), nullable=False),
+    Column("modified", String(40), nullable=False, doc="the version as the producer wrote it, served as is"),
+    Column("modified_key", String(40), nullable=False,
+           doc="the version as a fixed-width UTC timestamp (nine fractional digits): ordered and matched on, "
+               "so 12:00:00Z and 12:00:00.000Z are one version and 12:00:00.5Z sorts after 12:00:00Z"),
     Column("date_added", String(40), nullable=False),
     Column("tlp", String(20), nullable=False, doc="strictest TLP level among its markings, or 'unknown'"),
     Column("producer", String(120), doc="the partner that sent it (None: this hub)"),
     Column("body", Text, nullable=False, doc="the object as compact JSON text, served as stored"),
-    Index("uq_stix_objects_version", "collection_id", "object_id", "modified", unique=True),
+    Index("uq_stix_objects_version", "collection_id", "object_id", "modified_key", unique=True),
     Index("ix_stix_objects_collection_seq", "collection_id", "seq"),
     Index("ix_stix_objects_collection_type_seq", "collection_id", "type", "seq"),
     Index("ix_stix_objects_collection_added", "collection_id", "date_added"),
+)
+
+#: one row: a number every change to partners, keys, certificates, collections or grants increases,
+#: so each server process knows, with one indexed read, when its in-memory copy of them is stale
+hub_state = Table(
+    "hub_state",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("generation", Integer, nullable=False),
 )
 
 statuses = Table(

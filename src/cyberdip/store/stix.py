@@ -6,14 +6,33 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, delete, func, insert, or_, select, text, update
 
 from cyberdip.store.schema import statuses, stix_objects, sync_state
 
+#: PostgreSQL advisory lock class for ingest into one collection (the key is the collection's hash)
+_INGEST_LOCK = 0x63796269  # "cybi"
 
-def statement_marking_ids(connection: Connection, collection_id: str) -> set[str]:
-    return set(connection.execute(select(stix_objects.c.object_id).where(
-        and_(stix_objects.c.collection_id == collection_id, stix_objects.c.type == "marking-definition"))).scalars())
+
+def lock_for_ingest(connection: Connection, collection_id: str) -> None:
+    """Serialise writers of one collection until the transaction ends, so that sequence numbers are
+    committed in order (a reader paging by ``seq`` never skips a row committed late) and concurrent
+    envelopes holding the same new object cannot both insert it. SQLite's write transactions are
+    already exclusive."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:space, hashtext(:collection))"),
+                           {"space": _INGEST_LOCK, "collection": collection_id})
+
+
+def trusted_statement_markings(connection: Connection, collection_id: str, producer: str | None) -> set[str]:
+    """Statement marking-definitions a producer's objects may cite: its own and those the hub's
+    operators stored (producer None). Another partner's marking-definition never vouches for them."""
+    who: Any = stix_objects.c.producer.is_(None)
+    if producer is not None:
+        who = or_(who, stix_objects.c.producer == producer)
+    rows = connection.execute(select(stix_objects.c.object_id, stix_objects.c.body).where(and_(
+        stix_objects.c.collection_id == collection_id, stix_objects.c.type == "marking-definition", who)))
+    return {r[0] for r in rows if json.loads(r[1]).get("definition_type") == "statement"}
 
 
 def insert_status(connection: Connection, status_id: str, partner: str, collection_id: str, timestamp: str,
@@ -34,34 +53,51 @@ _PAGE_COLUMNS = (stix_objects.c.seq, stix_objects.c.object_id, stix_objects.c.ty
                  stix_objects.c.body)
 
 
-_other = stix_objects.alias("other")
-#: one object's newest version(s) — every GET by id — built once
+def _visible(levels: Any, partner: Any) -> Any:
+    """Rows a partner may read: a TLP level its grant covers, AMBER+STRICT only its own."""
+    return and_(stix_objects.c.tlp.in_(levels),
+                or_(stix_objects.c.tlp != "amber+strict", stix_objects.c.producer == partner))
+
+
+def _newest(table: Any) -> Any:
+    """No other version of the same object is newer."""
+    other = stix_objects.alias("other")
+    return ~select(other.c.seq).where(and_(other.c.collection_id == table.c.collection_id,
+                                            other.c.object_id == table.c.object_id,
+                                            other.c.modified_key > table.c.modified_key)).exists()
+
+
+#: one object's newest version, if the partner may read it — every GET by id — built once
 _LATEST_OF_ONE = (
     select(*_PAGE_COLUMNS)
     .where(and_(stix_objects.c.collection_id == bindparam("collection"),
                 stix_objects.c.object_id == bindparam("object"),
                 stix_objects.c.seq + 0 > bindparam("after"),
-                ~select(_other.c.seq).where(and_(_other.c.collection_id == stix_objects.c.collection_id,
-                                                 _other.c.object_id == stix_objects.c.object_id,
-                                                 _other.c.modified > stix_objects.c.modified)).exists()))
+                _newest(stix_objects),
+                _visible(bindparam("levels", expanding=True), bindparam("partner"))))
     .order_by(stix_objects.c.seq + 0)
     .limit(bindparam("limit"))
 )
 
 
-def page(connection: Connection, collection_id: str, *, after_seq: int, added_after: str | None,
-         ids: Sequence[str], types: Sequence[str], spec_versions: Sequence[str], limit: int,
-         versions: Sequence[str] = ("last",)) -> list[dict[str, Any]]:
-    """Up to ``limit`` rows after ``after_seq`` in arrival order, each with its body as JSON text.
+def page(connection: Connection, collection_id: str, *, partner: str, levels: Sequence[str], after_seq: int,
+         added_after: str | None, ids: Sequence[str], types: Sequence[str], spec_versions: Sequence[str],
+         limit: int, versions: Sequence[str] = ("last",)) -> list[dict[str, Any]]:
+    """Up to ``limit`` rows the partner may read (``levels``: the TLP levels its grant covers), after
+    ``after_seq`` in arrival order, each with its body as JSON text. Rows it may not read are skipped
+    by the query itself, so a page is full whenever enough readable rows exist.
 
     Index use: ``added_after`` becomes a starting ``seq`` through (collection, date_added), since
     ``date_added`` grows with ``seq``; the rows then come from (collection, seq), from
-    (collection, type, seq) for ``match[type]``, or from (collection, object id, modified) for
-    ``match[id]``. ``versions`` holds ``last`` (TAXII's default), ``first``, ``all`` or exact
-    ``modified`` timestamps (TAXII §3.4.2); last and first are index probes on the object's id."""
+    (collection, type, seq) for ``match[type]``, or from (collection, object id, version) for
+    ``match[id]``. ``versions`` holds ``last`` (TAXII's default), ``first``, ``all`` or version keys
+    (TAXII §3.4.2); last and first are index probes on the object's id."""
+    if not levels:
+        return []
     if len(ids) == 1 and not (added_after or types or spec_versions) and tuple(versions) == ("last",):
         return [dict(r) for r in connection.execute(_LATEST_OF_ONE, {
-            "collection": collection_id, "object": ids[0], "after": after_seq, "limit": limit}).mappings()]
+            "collection": collection_id, "object": ids[0], "after": after_seq, "limit": limit,
+            "levels": list(levels), "partner": partner}).mappings()]
     start = after_seq
     if added_after:
         first = connection.execute(select(stix_objects.c.seq).where(and_(
@@ -73,19 +109,21 @@ def page(connection: Connection, collection_id: str, *, after_seq: int, added_af
     # with match[id] the rows are few and found by id: comparing and ordering on an expression of seq
     # keeps a planner from walking the whole collection in seq order to spare itself a tiny sort
     order: Any = stix_objects.c.seq + 0 if ids else stix_objects.c.seq
-    query = select(*_PAGE_COLUMNS).where(and_(stix_objects.c.collection_id == collection_id, order > start))
+    query = select(*_PAGE_COLUMNS).where(and_(stix_objects.c.collection_id == collection_id, order > start,
+                                              _visible(list(levels), partner)))
     if "all" not in versions:
         other = stix_objects.alias("other")
         same = and_(other.c.collection_id == stix_objects.c.collection_id,
                     other.c.object_id == stix_objects.c.object_id)
         wanted = []
         if "last" in versions:
-            wanted.append(~select(other.c.seq).where(and_(same, other.c.modified > stix_objects.c.modified)).exists())
+            wanted.append(_newest(stix_objects))
         if "first" in versions:
-            wanted.append(~select(other.c.seq).where(and_(same, other.c.modified < stix_objects.c.modified)).exists())
-        stamps = [v for v in versions if v not in ("last", "first")]
-        if stamps:
-            wanted.append(stix_objects.c.modified.in_(stamps))
+            wanted.append(~select(other.c.seq).where(and_(same, other.c.modified_key < stix_objects.c.modified_key))
+                          .exists())
+        keys = [v for v in versions if v not in ("last", "first")]
+        if keys:
+            wanted.append(stix_objects.c.modified_key.in_(keys))
         query = query.where(or_(*wanted))
     if ids:
         query = query.where(stix_objects.c.object_id.in_(list(ids)))
@@ -96,13 +134,17 @@ def page(connection: Connection, collection_id: str, *, after_seq: int, added_af
     return [dict(r) for r in connection.execute(query.order_by(order).limit(limit)).mappings()]
 
 
-def delete_versions(connection: Connection, collection_id: str, object_id: str, versions: Sequence[str]) -> int:
-    """Remove an object (every version, or the given ``modified`` versions); returns how many rows."""
-    condition = and_(stix_objects.c.collection_id == collection_id, stix_objects.c.object_id == object_id)
-    stamps = [v for v in versions if v not in ("all", "last", "first")]
-    if stamps:
-        condition = and_(condition, stix_objects.c.modified.in_(stamps))
-    return int(connection.execute(delete(stix_objects).where(condition)).rowcount or 0)
+def date_added_at(connection: Connection, collection_id: str, seq: int) -> str | None:
+    """When the row at ``seq`` was added (a cursor's position), or None if it is gone."""
+    return connection.execute(select(stix_objects.c.date_added).where(and_(
+        stix_objects.c.collection_id == collection_id, stix_objects.c.seq == seq))).scalar()
+
+
+def delete_versions(connection: Connection, collection_id: str, object_id: str, seqs: Sequence[int]) -> int:
+    """Remove the given rows (versions) of one object; returns how many were removed."""
+    return int(connection.execute(delete(stix_objects).where(and_(
+        stix_objects.c.collection_id == collection_id, stix_objects.c.object_id == object_id,
+        stix_objects.c.seq.in_(list(seqs))))).rowcount or 0)
 
 
 def sync_position(connection: Connection, remote: str) -> dict[str, Any] | None:
@@ -133,15 +175,21 @@ def count(connection: Connection, collection_id: str) -> int:
                                   .where(stix_objects.c.collection_id == collection_id)).scalar_one())
 
 
-def existing_versions(connection: Connection, collection_id: str, object_ids: Sequence[str]) -> set[tuple[str, str]]:
-    """(object id, modified) pairs already held, for a batch of ids (chunked IN queries)."""
-    found: set[tuple[str, str]] = set()
+def holdings(connection: Connection, collection_id: str,
+             object_ids: Sequence[str]) -> tuple[set[tuple[str, str]], dict[str, str | None]]:
+    """For a batch of ids: the (object id, version key) pairs already held, and who produced each
+    object already held (chunked IN queries)."""
+    held: set[tuple[str, str]] = set()
+    producers: dict[str, str | None] = {}
     unique = sorted(set(object_ids))
     for start in range(0, len(unique), 500):
-        rows = connection.execute(select(stix_objects.c.object_id, stix_objects.c.modified).where(and_(
+        rows = connection.execute(select(stix_objects.c.object_id, stix_objects.c.modified_key,
+                                         stix_objects.c.producer).where(and_(
             stix_objects.c.collection_id == collection_id, stix_objects.c.object_id.in_(unique[start:start + 500]))))
-        found.update((r[0], r[1]) for r in rows)
-    return found
+        for object_id, key, producer in rows:
+            held.add((object_id, key))
+            producers.setdefault(object_id, producer)
+    return held, producers
 
 
 def insert_objects(connection: Connection, rows: Sequence[dict[str, Any]]) -> None:
@@ -149,10 +197,16 @@ def insert_objects(connection: Connection, rows: Sequence[dict[str, Any]]) -> No
         connection.execute(insert(stix_objects), list(rows))
 
 
-def unknown_marking_rows(connection: Connection, collection_id: str) -> list[tuple[int, dict[str, Any]]]:
-    rows = connection.execute(select(stix_objects.c.seq, stix_objects.c.body).where(and_(
-        stix_objects.c.collection_id == collection_id, stix_objects.c.tlp == "unknown")))
-    return [(r[0], json.loads(r[1])) for r in rows]
+def unknown_marking_rows(connection: Connection, collection_id: str,
+                         producer: str | None) -> list[tuple[int, str | None, dict[str, Any]]]:
+    """Rows withheld for an unknown marking: a producer's own, or every row when producer is None
+    (the hub's operators vouch for all)."""
+    query = select(stix_objects.c.seq, stix_objects.c.producer, stix_objects.c.body).where(and_(
+        stix_objects.c.collection_id == collection_id, stix_objects.c.tlp == "unknown"))
+    if producer is not None:
+        query = query.where(stix_objects.c.producer == producer)
+    rows = connection.execute(query)
+    return [(r[0], r[1], json.loads(r[2])) for r in rows]
 
 
 def set_tlp(connection: Connection, seq: int, tlp: str) -> None:

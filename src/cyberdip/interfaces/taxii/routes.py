@@ -6,7 +6,6 @@ envelope (§3.6.1). Collections a partner holds no grant on answer 404, as if th
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 
 from cyberdip import __version__
 from cyberdip.model.errors import DataError
+from cyberdip.model.sharing import version_key
 from cyberdip.services import sharing, taxii
 from cyberdip.services.settings import Settings
 from cyberdip.services.workbench import Workbench
@@ -60,18 +60,45 @@ def taxii_json(body: Any, headers: dict[str, str] | None = None) -> Response:
     return Response(json.dumps(body, ensure_ascii=False), media_type=TAXII, headers=headers)
 
 
+def _media_type(item: str) -> tuple[str, dict[str, str]]:
+    """A media range of an Accept or Content-Type header: its type and its parameters."""
+    media, *rest = item.split(";")
+    params = {}
+    for param in rest:
+        name, _, value = param.partition("=")
+        params[name.strip().lower()] = value.strip().strip('"').lower()
+    return media.strip().lower(), params
+
+
+def _is_taxii_21(media: str, params: dict[str, str]) -> bool:
+    """§1.6.8: application/taxii+json, with no version parameter or exactly version 2.1."""
+    return media == "application/taxii+json" and params.get("version", "2.1") == "2.1"
+
+
 def _accepts_taxii(accept: str | None) -> bool:
-    """§1.6.8 media types: TAXII 2.1 content, with or without the version parameter."""
+    """Whether an Accept header admits TAXII 2.1 content (a range with q=0 refuses it, RFC 9110 §12.4.2)."""
     if not accept:
         return True
     for item in accept.split(","):
-        media = item.split(";")[0].strip().lower()
-        params = item.replace(" ", "").lower()
-        if media in ("*/*", "application/*"):
-            return True
-        if media == "application/taxii+json" and ("version=" not in params or "version=2.1" in params):
+        media, params = _media_type(item)
+        try:
+            weight = float(params.get("q", "1"))
+        except ValueError:
+            continue
+        if weight > 0 and (media in ("*/*", "application/*") or _is_taxii_21(media, params)):
             return True
     return False
+
+
+def _control_characters(request: Request) -> str | None:
+    """A path or query string holding control characters (NUL, newlines...): never a valid id,
+    filter or cursor, and not storable in PostgreSQL text."""
+    texts = [("the path", request.url.path)] + [(f"parameter {name[:40]!r}", name + value)
+                                                 for name, value in request.query_params.multi_items()]
+    for where, text in texts:
+        if any(ord(c) < 32 or ord(c) == 127 for c in text):
+            return f"{where} holds a control character"
+    return None
 
 
 @contextmanager
@@ -86,6 +113,9 @@ def session(request: Request, *, negotiate: bool = True, write: bool = False) ->
     certificate that a trusted TLS-terminating proxy forwards in the configured header."""
     if negotiate and not _accepts_taxii(request.headers.get("accept")):
         raise TaxiiError(406, "Not Acceptable", f"this server answers {TAXII}, not {request.headers.get('accept')}")
+    hostile = _control_characters(request)
+    if hostile:
+        raise TaxiiError(400, "Bad Request", hostile)
     workbench: Workbench = request.app.state.workbench
     workbench.require_schema()
     refused: TaxiiError | None = None
@@ -192,25 +222,33 @@ def collection(request: Request, collection_id: str) -> Response:
 _PARAMETERS = set(_LISTING)
 
 
-def _filters(request: Request, allowed: set[str] = _PARAMETERS) -> taxii.Filters:
-    """§3.4 filtering: added_after, match[id], match[type], match[spec_version], match[version]."""
+def _filters(request: Request, allowed: set[str] = _PARAMETERS, *, default_version: str = "last") -> taxii.Filters:
+    """§3.4 filtering: added_after, match[id], match[type], match[spec_version], match[version].
+    Each parameter may appear once (several values go comma-separated, §3.4.1)."""
     params = request.query_params
     unknown = [k for k in params if k not in allowed]
     if unknown:
         raise TaxiiError(400, "Bad Request", f"unknown parameter(s) here: {', '.join(unknown)}")
+    repeated = sorted({k for k in params if len(params.getlist(k)) > 1})
+    if repeated:
+        raise TaxiiError(400, "Bad Request", f"give each parameter once, with values separated by commas: "
+                                             f"{', '.join(repeated)}")
     added_after = params.get("added_after")
-    if added_after and not _timestamp(added_after):
-        raise TaxiiError(400, "Bad Request", f"added_after must be a STIX timestamp, got {added_after!r}")
+    try:
+        added_after = taxii.added_after_key(added_after) if added_after is not None else None
+    except DataError as exc:
+        raise TaxiiError(400, "Bad Request", exc.problems[0].reason) from None
 
     def listed(name: str) -> tuple[str, ...]:
-        return tuple(v for value in params.getlist(name) for v in value.split(",") if v)
+        return tuple(v for v in params.get(name, "").split(",") if v)
 
-    versions = listed("match[version]") or ("last",)
-    bad = [v for v in versions if v not in ("last", "first", "all") and not _timestamp(v)]
+    versions = listed("match[version]") or (default_version,)
+    bad = [v for v in versions if v not in ("last", "first", "all") and taxii.parse_timestamp(v) is None]
     if bad:
         raise TaxiiError(400, "Bad Request", f"match[version] takes last, first, all or timestamps, got {bad[0]!r}")
+    keys = tuple(v if v in ("last", "first", "all") else version_key(v) for v in versions)
     return taxii.Filters(added_after, listed("match[id]"), listed("match[type]"), listed("match[spec_version]"),
-                         versions)
+                         keys)
 
 
 def _limit(request: Request) -> int:
@@ -218,14 +256,6 @@ def _limit(request: Request) -> int:
     if not raw.isdigit() or int(raw) < 1:
         raise TaxiiError(400, "Bad Request", f"limit must be a positive whole number, got {raw!r}")
     return min(int(raw), taxii.MAX_PAGE)
-
-
-def _timestamp(value: str) -> bool:
-    try:
-        dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-        return value.endswith("Z")
-    except ValueError:
-        return False
 
 
 def _read(conn: Connection, who: str, collection_id: str, request: Request, filters: taxii.Filters, *,
@@ -240,16 +270,24 @@ def _read(conn: Connection, who: str, collection_id: str, request: Request, filt
         raise TaxiiError(400, "Bad Request", "; ".join(p.reason for p in exc.problems)) from None
 
 
+def _date_headers(page: taxii.Page) -> dict[str, str]:
+    """§3.4.3: when the first and last objects given were added; an empty page gives the position
+    the partner is at (its added_after or cursor), so polling from X-TAXII-Date-Added-Last goes on."""
+    if not (page.first_added and page.last_added):
+        return {}
+    return {"X-TAXII-Date-Added-First": page.first_added, "X-TAXII-Date-Added-Last": page.last_added}
+
+
 def _envelope(page: taxii.Page, *, manifest: bool) -> Response:
-    """§3.7 envelope; objects are spliced in as stored, not decoded and encoded again."""
-    head = '{"more":' + ("true" if page.more else "false")
+    """§3.7 envelope; objects are spliced in as stored, not decoded and encoded again. An empty
+    page has no "objects" property (§1.6.6: empty lists are not used in TAXII)."""
+    body = '{"more":' + ("true" if page.more else "false")
     if page.next:
-        head += ',"next":' + json.dumps(page.next)
+        body += ',"next":' + json.dumps(page.next)
     items = [json.dumps(m) for m in page.manifest] if manifest else page.bodies
-    headers = {}
-    if page.first_added:
-        headers = {"X-TAXII-Date-Added-First": page.first_added, "X-TAXII-Date-Added-Last": page.last_added or ""}
-    return Response(head + ',"objects":[' + ",".join(items) + "]}", media_type=TAXII, headers=headers)
+    if items:
+        body += ',"objects":[' + ",".join(items) + "]"
+    return Response(body + "}", media_type=TAXII, headers=_date_headers(page))
 
 
 @router.get("/taxii2/api/collections/{collection_id}/objects/", openapi_extra=_documented(*_LISTING))
@@ -291,12 +329,11 @@ async def get_object(request: Request, collection_id: str, object_id: str) -> Re
 
 @router.post("/taxii2/api/collections/{collection_id}/objects/", openapi_extra=_documented(body=True))
 async def add_objects(request: Request, collection_id: str) -> Response:
-    """§5.5 Add Objects: validated object by object; the status resource says which were stored."""
+    """§5.5 Add Objects: validated object by object; the status resource says which were stored.
+    The envelope must be strict JSON (no NaN or Infinity) nested at most taxii.MAX_DEPTH levels."""
     if not _accepts_taxii(request.headers.get("accept")):
         raise TaxiiError(406, "Not Acceptable", f"this server answers {TAXII}")
-    content_type = (request.headers.get("content-type") or "").replace(" ", "").lower()
-    if not content_type.startswith("application/taxii+json") or ("version=" in content_type
-                                                                  and "version=2.1" not in content_type):
+    if not _is_taxii_21(*_media_type(request.headers.get("content-type") or "")):
         raise TaxiiError(415, "Unsupported Media Type", f"send {TAXII}")
     declared = request.headers.get("content-length", "0")
     if declared.isdigit() and int(declared) > MAX_CONTENT:
@@ -307,9 +344,9 @@ async def add_objects(request: Request, collection_id: str) -> Response:
         if len(raw) > MAX_CONTENT:
             raise TaxiiError(413, "Payload Too Large", f"envelopes are limited to {MAX_CONTENT} bytes")
     try:
-        envelope = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise TaxiiError(400, "Bad Request", f"not JSON: {exc}") from None
+        envelope = taxii.parse_json(bytes(raw))
+    except DataError as exc:
+        raise TaxiiError(400, "Bad Request", exc.problems[0].reason) from None
     return await run_in_threadpool(_add_objects, request, collection_id, envelope)
 
 
@@ -328,7 +365,7 @@ def _add_objects(request: Request, collection_id: str, envelope: Any) -> Respons
 @router.get("/taxii2/api/collections/{collection_id}/objects/{object_id}/versions/",
             openapi_extra=_documented("added_after", "limit", "next", "match[spec_version]"))
 def get_versions(request: Request, collection_id: str, object_id: str) -> Response:
-    """§5.7 Get Object Versions: the versions of an object the partner may see."""
+    """§5.8 Get Object Versions: the versions of an object the partner may see."""
     with session(request) as (conn, who):
         filters = _filters(request, {"added_after", "limit", "next", "match[spec_version]"})
         page = _read(conn, who, collection_id, request, taxii.Filters(
@@ -339,22 +376,24 @@ def get_versions(request: Request, collection_id: str, object_id: str) -> Respon
         body: dict[str, Any] = {"more": page.more}
         if page.next:
             body["next"] = page.next
-        body["versions"] = sorted(m["version"] for m in page.manifest)
-        return taxii_json(body, {"X-TAXII-Date-Added-First": page.first_added or "",
-                                 "X-TAXII-Date-Added-Last": page.last_added or ""})
+        body["versions"] = sorted((m["version"] for m in page.manifest), key=version_key)
+        return taxii_json(body, _date_headers(page))
 
 
 @router.delete("/taxii2/api/collections/{collection_id}/objects/{object_id}/",
                openapi_extra=_documented("match[version]", "match[spec_version]"))
 def delete_object(request: Request, collection_id: str, object_id: str) -> Response:
-    """§5.8 Delete an Object (every version, or those named by match[version] timestamps)."""
+    """§5.7 Delete an Object (every version, or those match[version] names). The collection must be
+    readable and writable by the partner (403 otherwise); an object it may not see is not found
+    (404, as if absent); only the object's producer may delete it (403)."""
     with session(request, write=True) as (conn, who):
         granted = _granted(conn, who, collection_id, "delete-object")
-        versions = _filters(request, {"match[version]", "match[spec_version]"}).versions
+        versions = _filters(request, {"match[version]", "match[spec_version]"}, default_version="all").versions
         try:
-            removed = taxii.delete_object(conn, who, granted.collection["id"], object_id, versions, granted=granted)
+            taxii.delete_object(conn, who, granted.collection["id"], object_id, versions, granted=granted)
         except taxii.Forbidden:
-            raise TaxiiError(403, "Forbidden", "your grants do not allow deleting in this collection") from None
-        if not removed:
-            raise TaxiiError(404, "Not Found", f"no object {object_id}")
+            raise TaxiiError(403, "Forbidden", "deleting needs read and write rights on this collection, and only "
+                                               "the partner that shared an object may delete it") from None
+        except taxii.Hidden:
+            raise TaxiiError(404, "Not Found", f"no object {object_id} you may see") from None
         return Response(status_code=200, media_type=TAXII)
