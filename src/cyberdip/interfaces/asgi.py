@@ -1,4 +1,4 @@
-"""The one ASGI application `cyberdip serve` runs: web pages at /, JSON API at /api."""
+"""The one ASGI application `cyberdip serve` runs: web pages at /, JSON API at /api, TAXII 2.1 at /taxii2/."""
 
 from __future__ import annotations
 
@@ -6,24 +6,22 @@ import logging
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from http import HTTPStatus
 from pathlib import Path
+from typing import Any
 
 import swagger_ui_bundle
 from fastapi import FastAPI, Request
-from fastapi.exception_handlers import http_exception_handler
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
-from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES
 
 from cyberdip import __version__
 from cyberdip.interfaces import maps
 from cyberdip.interfaces.api.routes import router as api_router
-from cyberdip.interfaces.taxii.routes import TaxiiError, error_response
-from cyberdip.interfaces.taxii.routes import router as taxii_router
+from cyberdip.interfaces.taxii import routes as taxii_routes
 from cyberdip.interfaces.web import alignment, incidents, pages, profiles, sharing
 from cyberdip.model.errors import DataError, NotFound
 from cyberdip.services import incident_views
@@ -33,7 +31,7 @@ from cyberdip.services.workbench import NotInitialised, Workbench
 STATIC = Path(__file__).parent / "web" / "static"
 
 
-def app_from_env() -> FastAPI:
+def app_from_env() -> Server:
     """The application of one server process when `cyberdip serve --workers N` starts several."""
     return create_app(Workbench.open(Settings.from_env()))
 
@@ -55,8 +53,27 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     yield
 
 
-def create_app(workbench: Workbench) -> FastAPI:
+class Server:
+    """The one ASGI application: TAXII 2.1 under /taxii2 (its own lean application), everything
+    else — pages, /api, lifespan — the workbench's FastAPI application."""
+
+    def __init__(self, workbench_app: FastAPI, taxii_app: Any) -> None:
+        self.workbench_app, self.taxii_app = workbench_app, taxii_app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and (scope["path"] == "/taxii2" or scope["path"].startswith("/taxii2/")):
+            await self.taxii_app(scope, receive, send)
+        else:
+            await self.workbench_app(scope, receive, send)
+
+
+def create_app(workbench: Workbench) -> Server:
     """Build the application around an opened workbench. Nothing is created at import time."""
+    return Server(create_workbench_app(workbench), taxii_routes.create_taxii_app(workbench, workbench.settings.secret))
+
+
+def create_workbench_app(workbench: Workbench) -> FastAPI:
+    """Pages at /, the JSON API at /api (its OpenAPI document describes the TAXII endpoints too)."""
     app = FastAPI(
         lifespan=_lifespan,
         title="cyberdip API",
@@ -68,14 +85,11 @@ def create_app(workbench: Workbench) -> FastAPI:
         openapi_url="/api/openapi.json",
     )
     app.state.workbench = workbench
-    app.state.taxii_secret = workbench.settings.secret
-    app.include_router(taxii_router)  # first: partners' machines call it most, and routes are matched in order
     app.include_router(api_router, prefix="/api")
     for module in (pages, profiles, incidents, alignment, sharing):
         app.include_router(module.router)
-    # pages and maps are compressed; TAXII content is not (bulk reads would spend their time in zlib)
     app.add_middleware(GZipMiddleware, minimum_size=2048, compresslevel=6, exclude_content_types=(
-        *DEFAULT_EXCLUDED_CONTENT_TYPES, "application/taxii+json", "application/stix+json"))
+        *DEFAULT_EXCLUDED_CONTENT_TYPES, "application/stix+json"))
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.mount("/vendor/swagger-ui", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger-ui")
 
@@ -89,20 +103,6 @@ def create_app(workbench: Workbench) -> FastAPI:
             swagger_favicon_url="/vendor/swagger-ui/favicon-32x32.png",
         )
 
-    @app.exception_handler(TaxiiError)
-    def taxii_error(request: Request, exc: TaxiiError) -> JSONResponse:
-        return error_response(exc)
-
-    @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        """Unknown paths and methods: under /taxii2/ a TAXII error message (§3.6.1), elsewhere FastAPI's."""
-        if request.url.path.startswith("/taxii2"):
-            response = error_response(TaxiiError(exc.status_code, HTTPStatus(exc.status_code).phrase,
-                                                 f"{request.method} {request.url.path}: {exc.detail}"))
-            if exc.headers:
-                response.headers.update(exc.headers)
-            return response
-        return await http_exception_handler(request, exc)
 
     @app.exception_handler(NotFound)
     def not_found(request: Request, exc: NotFound) -> JSONResponse:
@@ -120,4 +120,12 @@ def create_app(workbench: Workbench) -> FastAPI:
     def bad_value(request: Request, exc: ValueError) -> JSONResponse:
         return JSONResponse({"error": str(exc)}, status_code=400)
 
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+            schema["paths"].update(taxii_routes.openapi_paths())
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
     return app

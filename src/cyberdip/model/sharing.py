@@ -23,11 +23,14 @@ class TLP(StrEnum):
 
     @property
     def rank(self) -> int:
-        return list(TLP).index(self)
+        return _RANK[self]
 
     def allows(self, marking: TLP) -> bool:
         """Whether a grant up to this level covers an object marked ``marking`` (RED never does)."""
         return marking is not TLP.RED and marking.rank <= self.rank
+
+
+_RANK = {level: position for position, level in enumerate(TLP)}
 
 
 class SharingClause(BaseModel):

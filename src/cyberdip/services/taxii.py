@@ -25,9 +25,12 @@ from sqlalchemy import Connection
 
 from cyberdip.model.errors import DataError, Problem
 from cyberdip.model.sharing import TLP, version_key
+from cyberdip.services import hub_access
+from cyberdip.services.hub_access import Access
 from cyberdip.sources import stix_validation
 from cyberdip.store import sharing as sharing_store
 from cyberdip.store import stix as stix_store
+from cyberdip.store.sharing import AccessTables, AuditEntry
 
 #: STIX marking-definition ids of TLP 2.0 (OASIS extension) and of TLP 1.0 (STIX 2.1 §7.2.1.4)
 TLP_MARKINGS: dict[str, TLP] = {
@@ -50,40 +53,20 @@ class Forbidden(PermissionError):
     """The partner may not do this; callers answer 403 (or 404 where existence must not leak)."""
 
 
-@dataclass(frozen=True)
-class Access:
-    collection: dict[str, Any]
-    can_read: bool
-    can_write: bool
-    max_tlp: TLP | None
-
-
-def _today() -> str:
-    return dt.date.today().isoformat()
-
-
 def access(connection: Connection, partner: str, collection_ref: str) -> Access:
-    """The partner's access to a collection, from its grants valid today."""
-    collection = sharing_store.find_collection(connection, collection_ref)
+    """The partner's access to a collection, read from the database (servers use their
+    hub_access.AccessCache instead)."""
+    tables = sharing_store.access_tables(connection)
+    collection = hub_access.find_collection(tables, collection_ref)
     if collection is None:
         raise Forbidden(collection_ref)
-    today = _today()
-    rows = [g for g in sharing_store.grants_for(connection, partner, collection["id"])
-            if (not g.valid_from or g.valid_from <= today)
-            and (not g.valid_to or g.valid_to >= today[: len(g.valid_to)])]
-    reading = [TLP(g.max_tlp) for g in rows if g.can_read]
-    return Access(collection, bool(reading), any(g.can_write for g in rows),
-                  max(reading, key=lambda t: t.rank) if reading else None)
+    return hub_access.access(tables, partner, collection)
 
 
-def collections_for(connection: Connection, partner: str) -> list[Access]:
+def collections_for(tables: AccessTables, partner: str) -> list[Access]:
     """Only the collections the partner can read or write (§5.1: no others are listed)."""
-    result = []
-    for collection in sharing_store.list_collections(connection):
-        granted = access(connection, partner, collection["id"])
-        if granted.can_read or granted.can_write:
-            result.append(granted)
-    return result
+    granted = [hub_access.access(tables, partner, c) for c in tables.collections]
+    return [g for g in granted if g.can_read or g.can_write]
 
 
 def collection_sizes(connection: Connection) -> dict[str, int]:
@@ -109,7 +92,12 @@ def object_tlp(obj: dict[str, Any], trusted_statements: set[str]) -> str:
 def readable_levels(max_tlp: TLP | None) -> list[str]:
     """The TLP levels a read grant up to ``max_tlp`` covers (AMBER+STRICT further needs the reader
     to be the object's producer; RED and unknown markings are never among them)."""
-    return [level.value for level in TLP if max_tlp is not None and max_tlp.allows(level)]
+    return _READABLE[max_tlp]
+
+
+_READABLE: dict[TLP | None, list[str]] = {
+    ceiling: [level.value for level in TLP if ceiling is not None and ceiling.allows(level)]
+    for ceiling in (*TLP, None)}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -439,34 +427,15 @@ _PENDING = "cyberdip.pending_audit"
 
 
 @contextmanager
-def deferred_audit(connection: Connection) -> Iterator[list[AuditEntry]]:
-    """Gather the audit entries of the reads made on ``connection`` instead of writing them there.
-
-    A read then needs no write lock for its whole length: the caller appends the gathered entries in
-    one short write transaction (:func:`write_audit`) before it answers, and answers nothing if that
-    fails."""
-    pending: list[AuditEntry] = []
+def deferred_audit(connection: Connection, pending: list[AuditEntry]) -> Iterator[None]:
+    """Gather in ``pending`` the audit entries of the reads made on ``connection`` instead of
+    writing them there. A read then needs no write lock: the caller hands the gathered entries to
+    the audit batcher (services.audit_batch) and answers only once they are committed."""
     connection.info[_PENDING] = pending
     try:
-        yield pending
+        yield
     finally:
         connection.info.pop(_PENDING, None)
-
-
-@dataclass(frozen=True)
-class AuditEntry:
-    partner: str
-    collection: str
-    action: str
-    object_ids: list[str]
-    outcome: str
-    at: dt.datetime
-
-
-def write_audit(connection: Connection, entries: Sequence[AuditEntry]) -> None:
-    for e in entries:
-        sharing_store.append_audit(connection, partner=e.partner, collection=e.collection, action=e.action,
-                                   object_ids=e.object_ids, outcome=e.outcome, at=e.at)
 
 
 def _audit(connection: Connection, partner: str, collection: str, action: str, ids: Sequence[str],
@@ -476,4 +445,4 @@ def _audit(connection: Connection, partner: str, collection: str, action: str, i
     if pending is not None:
         pending.append(entry)
     else:
-        write_audit(connection, [entry])
+        sharing_store.append_audit_entries(connection, [entry])

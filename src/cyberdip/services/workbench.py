@@ -10,9 +10,11 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, Engine
 
+from cyberdip.services.audit_batch import AuditBatcher
+from cyberdip.services.hub_access import AccessCache
 from cyberdip.services.settings import Settings
 from cyberdip.store import migrate
-from cyberdip.store.engine import WRITE_LOCK, open_engine
+from cyberdip.store.engine import SINGLE_STATEMENTS, WRITE_LOCK, open_engine
 
 
 class NotInitialised(RuntimeError):
@@ -25,17 +27,26 @@ class Workbench:
     engine: Engine
     _schema_checked: bool = field(default=False, repr=False)
     _sqlite_writer: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    #: the sharing hub's access tables, held in memory by this process
+    access: AccessCache = field(default_factory=AccessCache, repr=False)
+    #: group commit of the audit entries of reads (its thread starts on first use)
+    audit: AuditBatcher = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.audit = AuditBatcher(self.writing)
 
     @classmethod
     def open(cls, settings: Settings) -> Workbench:
         return cls(settings, open_engine(settings.database_url))
 
     @contextmanager
-    def reading(self) -> Iterator[Connection]:
-        """A connection for queries; fails clearly when the database was never initialised."""
+    def reading(self, *, snapshot: bool = True) -> Iterator[Connection]:
+        """A connection for queries; fails clearly when the database was never initialised. With
+        ``snapshot=False`` (lookups that need no consistency across statements) SQLite runs each
+        statement on its own, without a BEGIN and ROLLBACK around them."""
         self.require_schema()
         with self.engine.connect() as connection:
-            yield connection
+            yield connection if snapshot else connection.execution_options(**{SINGLE_STATEMENTS: True})
 
     def require_schema(self) -> None:
         """Fail clearly unless the database schema is at the latest migration (checked once: reading
@@ -62,4 +73,5 @@ class Workbench:
                 yield connection
 
     def close(self) -> None:
+        self.audit.close()
         self.engine.dispose()

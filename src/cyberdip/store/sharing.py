@@ -11,7 +11,17 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, delete, insert, select, text, update
 
-from cyberdip.store.schema import api_keys, audit, client_certificates, collections, grants, operators, partners
+from cyberdip.store.engine import RawStatement
+from cyberdip.store.schema import (
+    api_keys,
+    audit,
+    client_certificates,
+    collections,
+    grants,
+    hub_state,
+    operators,
+    partners,
+)
 
 GENESIS = "0" * 64
 
@@ -28,10 +38,52 @@ class GrantRow:
     valid_to: str | None
 
 
+_GENERATION = RawStatement(select(hub_state.c.generation).where(hub_state.c.id == 1))
+
+
+def generation(connection: Connection) -> int:
+    """How many times partners, keys, certificates, collections or grants have changed: a server
+    process keeps them in memory and reloads them when this moves (one primary-key read)."""
+    return int(_GENERATION.rows(connection, {})[0][0])
+
+
+def _changed(connection: Connection) -> None:
+    """Every write to partners, keys, certificates, collections or grants calls this, in the same
+    transaction, so no server process answers from a stale copy once the change is committed."""
+    connection.execute(update(hub_state).where(hub_state.c.id == 1).values(generation=hub_state.c.generation + 1))
+
+
+@dataclass(frozen=True)
+class AccessTables:
+    """Everything a TAXII request needs to know who is asking and what it may do, in memory."""
+
+    generation: int
+    partner_for_key: dict[str, str]  # digest of an active key -> partner
+    partner_for_certificate: dict[str, str]  # fingerprint of an active certificate -> partner
+    collections: list[dict[str, Any]]  # ordered by alias
+    grants: dict[tuple[str, str], list[GrantRow]]  # (partner, collection id) -> grants
+
+
+def access_tables(connection: Connection) -> AccessTables:
+    """Read the access tables whole (a hub has tens of partners, not millions). The generation is
+    read first, so the tables are at least as new as the number they carry."""
+    number = generation(connection)
+    keys = {r.digest: r.partner_id for r in connection.execute(
+        select(api_keys.c.digest, api_keys.c.partner_id).where(api_keys.c.revoked_at.is_(None)))}
+    certificates = {r.fingerprint: r.partner_id for r in connection.execute(
+        select(client_certificates.c.fingerprint, client_certificates.c.partner_id)
+        .where(client_certificates.c.revoked_at.is_(None)))}
+    by_pair: dict[tuple[str, str], list[GrantRow]] = {}
+    for row in all_grants(connection):
+        by_pair.setdefault((row.partner_id, row.collection_id), []).append(row)
+    return AccessTables(number, keys, certificates, list_collections(connection), by_pair)
+
+
 def add_partner(connection: Connection, partner_id: str, agency_id: str, state_id: str | None, name: str,
                 at: dt.datetime) -> None:
     connection.execute(insert(partners).values(id=partner_id, agency_id=agency_id, state_id=state_id, name=name,
                                                created_at=at))
+    _changed(connection)
 
 
 def list_partners(connection: Connection) -> list[dict[str, Any]]:
@@ -45,11 +97,13 @@ def get_partner(connection: Connection, partner_id: str) -> dict[str, Any] | Non
 
 def add_key(connection: Connection, key_id: str, partner_id: str, digest: str, at: dt.datetime) -> None:
     connection.execute(insert(api_keys).values(key_id=key_id, partner_id=partner_id, digest=digest, created_at=at))
+    _changed(connection)
 
 
 def revoke_key(connection: Connection, key_id: str, at: dt.datetime) -> bool:
     result = connection.execute(update(api_keys).where(and_(api_keys.c.key_id == key_id,
                                                             api_keys.c.revoked_at.is_(None))).values(revoked_at=at))
+    _changed(connection)
     return bool(result.rowcount)
 
 
@@ -60,7 +114,10 @@ _FIND_COLLECTION = select(collections).where(
     (collections.c.id == bindparam("ref")) | (collections.c.alias == bindparam("ref")))
 _GRANTS_ON = select(grants).where(and_(grants.c.partner_id == bindparam("partner"),
                                        grants.c.collection_id == bindparam("collection"))).order_by(grants.c.id)
-_CHAIN_HEAD = select(audit.c.hash).order_by(audit.c.seq.desc()).limit(1)
+_CHAIN_HEAD = RawStatement(select(audit.c.hash).order_by(audit.c.seq.desc()).limit(1))
+_APPEND = RawStatement(insert(audit).values({c: bindparam(c) for c in (
+    "at", "partner_id", "collection_id", "action", "object_ids", "outcome", "prev_hash", "hash")}),
+    at=audit.c.at.type, object_ids=audit.c.object_ids.type)
 
 
 def partner_for_digest(connection: Connection, digest: str) -> str | None:
@@ -98,6 +155,7 @@ def all_grants(connection: Connection) -> list[GrantRow]:
 def add_certificate(connection: Connection, fingerprint: str, partner_id: str, label: str, at: dt.datetime) -> None:
     connection.execute(insert(client_certificates).values(fingerprint=fingerprint, partner_id=partner_id, label=label,
                                                           created_at=at))
+    _changed(connection)
 
 
 def get_certificate(connection: Connection, fingerprint: str) -> dict[str, Any] | None:
@@ -115,6 +173,7 @@ def revoke_certificate(connection: Connection, fingerprint: str, at: dt.datetime
     result = connection.execute(update(client_certificates).where(and_(
         client_certificates.c.fingerprint == fingerprint, client_certificates.c.revoked_at.is_(None)))
         .values(revoked_at=at))
+    _changed(connection)
     return bool(result.rowcount)
 
 
@@ -128,6 +187,7 @@ def add_collection(connection: Connection, collection_id: str, alias: str, title
                    at: dt.datetime) -> None:
     connection.execute(insert(collections).values(id=collection_id, alias=alias, title=title,
                                                   description=description, created_at=at))
+    _changed(connection)
 
 
 def list_collections(connection: Connection) -> list[dict[str, Any]]:
@@ -145,6 +205,7 @@ def put_grant(connection: Connection, grant: GrantRow, at: dt.datetime) -> None:
                                                  grants.c.collection_id == grant.collection_id,
                                                  grants.c.basis == grant.basis)))
     connection.execute(insert(grants).values(**grant.__dict__, created_at=at))
+    _changed(connection)
 
 
 def remove_stale_derived(connection: Connection, keep: set[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
@@ -154,6 +215,7 @@ def remove_stale_derived(connection: Connection, keep: set[tuple[str, str, str]]
     stale = [r for r in rows if (r.partner_id, r.collection_id, r.basis) not in keep]
     if stale:
         connection.execute(delete(grants).where(grants.c.id.in_([r.id for r in stale])))
+        _changed(connection)
     return [(r.partner_id, r.collection_id, r.basis) for r in stale]
 
 
@@ -182,20 +244,39 @@ def entry_hash(prev_hash: str, at: str, partner: str | None, collection: str | N
 AUDIT_LOCK = 0x63796264  # "cybd"
 
 
+@dataclass(frozen=True)
+class AuditEntry:
+    partner: str | None
+    collection: str | None
+    action: str
+    object_ids: list[str]
+    outcome: str
+    at: dt.datetime
+
+
 def append_audit(connection: Connection, *, partner: str | None, collection: str | None, action: str,
                  object_ids: Sequence[str], outcome: str, at: dt.datetime) -> str:
-    """Append an entry after the chain's current head. Writers are serialised (SQLite: the write
-    transaction's lock; PostgreSQL: an advisory lock), and the unique ``prev_hash`` index refuses a
-    fork even if they were not."""
+    """Append one entry after the chain's current head; returns its hash."""
+    return append_audit_entries(connection, [AuditEntry(partner, collection, action, list(object_ids), outcome, at)])
+
+
+def append_audit_entries(connection: Connection, entries: Sequence[AuditEntry]) -> str:
+    """Append entries, in order, after the chain's current head, in one statement; returns the new
+    head. Writers are serialised (SQLite: the write transaction's lock; PostgreSQL: an advisory
+    lock), and the unique ``prev_hash`` index refuses a fork even if they were not."""
     if connection.dialect.name == "postgresql":
         connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_LOCK})
-    last = connection.execute(_CHAIN_HEAD).first()
-    prev = last[0] if last else GENESIS
-    digest = entry_hash(prev, stamp(at), partner, collection, action, object_ids, outcome)
-    connection.execute(insert(audit).values(at=at, partner_id=partner, collection_id=collection, action=action,
-                                            object_ids=list(object_ids), outcome=outcome, prev_hash=prev,
-                                            hash=digest))
-    return digest
+    last = _CHAIN_HEAD.rows(connection, {})
+    prev = last[0][0] if last else GENESIS
+    rows = []
+    for e in entries:
+        digest = entry_hash(prev, stamp(e.at), e.partner, e.collection, e.action, e.object_ids, e.outcome)
+        rows.append({"at": e.at, "partner_id": e.partner, "collection_id": e.collection, "action": e.action,
+                     "object_ids": e.object_ids, "outcome": e.outcome, "prev_hash": prev, "hash": digest})
+        prev = digest
+    if rows:
+        _APPEND.run_many(connection, rows)
+    return prev
 
 
 def stamp(at: dt.datetime) -> str:

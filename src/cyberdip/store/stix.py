@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, delete, func, insert, or_, select, text, update
 
+from cyberdip.store.engine import RawStatement
 from cyberdip.store.schema import statuses, stix_objects, sync_state
 
 #: PostgreSQL advisory lock class for ingest into one collection (the key is the collection's hash)
@@ -53,6 +54,9 @@ _PAGE_COLUMNS = (stix_objects.c.seq, stix_objects.c.object_id, stix_objects.c.ty
                  stix_objects.c.body)
 
 
+_PAGE_NAMES = tuple(c.name for c in _PAGE_COLUMNS)
+
+
 def _visible(levels: Any, partner: Any) -> Any:
     """Rows a partner may read: a TLP level its grant covers, AMBER+STRICT only its own."""
     return and_(stix_objects.c.tlp.in_(levels),
@@ -67,14 +71,17 @@ def _newest(table: Any) -> Any:
                                             other.c.modified_key > table.c.modified_key)).exists()
 
 
+#: the TLP levels a grant can cover (RED never)
+_LEVELS = ("clear", "green", "amber", "amber+strict")
+
 #: one object's newest version, if the partner may read it — every GET by id — built once
-_LATEST_OF_ONE = (
+_LATEST_OF_ONE = RawStatement(
     select(*_PAGE_COLUMNS)
     .where(and_(stix_objects.c.collection_id == bindparam("collection"),
                 stix_objects.c.object_id == bindparam("object"),
                 stix_objects.c.seq + 0 > bindparam("after"),
                 _newest(stix_objects),
-                _visible(bindparam("levels", expanding=True), bindparam("partner"))))
+                _visible([bindparam(f"level{i}") for i in range(len(_LEVELS))], bindparam("partner"))))
     .order_by(stix_objects.c.seq + 0)
     .limit(bindparam("limit"))
 )
@@ -95,9 +102,11 @@ def page(connection: Connection, collection_id: str, *, partner: str, levels: Se
     if not levels:
         return []
     if len(ids) == 1 and not (added_after or types or spec_versions) and tuple(versions) == ("last",):
-        return [dict(r) for r in connection.execute(_LATEST_OF_ONE, {
+        # the statement takes as many levels as there are; fewer are repeated (no per-call IN expansion)
+        padded = {f"level{i}": levels[min(i, len(levels) - 1)] for i in range(len(_LEVELS))}
+        return [dict(zip(_PAGE_NAMES, row, strict=True)) for row in _LATEST_OF_ONE.rows(connection, {
             "collection": collection_id, "object": ids[0], "after": after_seq, "limit": limit,
-            "levels": list(levels), "partner": partner}).mappings()]
+            "partner": partner, **padded})]
     start = after_seq
     if added_after:
         first = connection.execute(select(stix_objects.c.seq).where(and_(

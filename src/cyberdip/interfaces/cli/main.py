@@ -887,6 +887,8 @@ def serve(
     host: str | None = typer.Option(None, help="Listen address (default CYBERDIP_HOST or 127.0.0.1)."),
     port: int | None = typer.Option(None, help="Port (default CYBERDIP_PORT or 8000)."),
     workers: int = typer.Option(1, min=1, help="Server processes (for PostgreSQL; SQLite has one writer at a time)."),
+    access_log: bool = typer.Option(False, "--access-log/--no-access-log",
+                                    help="Log every HTTP request to stderr (TAXII requests are audited either way)."),
 ) -> None:
     """Start the workbench: web pages at /, JSON API at /api (docs at /api/docs), TAXII 2.1 at /taxii2/.
 
@@ -911,9 +913,10 @@ def serve(
             loading.init_database(workbench)
         if workers > 1:
             uvicorn.run("cyberdip.interfaces.asgi:app_from_env", factory=True, workers=workers,
-                        host=host or settings.host, port=port or settings.port)
+                        host=host or settings.host, port=port or settings.port, access_log=access_log)
         else:
-            uvicorn.run(create_app(workbench), host=host or settings.host, port=port or settings.port)
+            uvicorn.run(create_app(workbench), host=host or settings.host, port=port or settings.port,
+                        access_log=access_log)
     finally:
         workbench.close()
 
