@@ -350,3 +350,23 @@ def test_concurrent_envelopes_holding_the_same_new_objects(workbench: Workbench,
     with workbench.reading() as connection:
         assert sharing.verify_audit(connection).intact
 
+
+
+# ---------------------------------------------------------------------------------------------
+# Access held in memory: an operator's change applies to the very next request
+
+
+def test_revoked_keys_and_changed_grants_apply_to_the_next_request(hub: Hub, workbench: Workbench) -> None:
+    obj = indicator(AMBER)
+    hub.post("india", [obj])
+    assert [o["id"] for o in hub.seen("usa")] == [obj["id"]]
+    with workbench.writing() as connection:  # as `cyberdip share grant` would, from another process
+        sharing.grant(connection, "partner:usa-cisa", "exchange", read=True, write=True, max_tlp=TLP.GREEN)
+    assert hub.seen("usa") == []
+    with workbench.writing() as connection:
+        key_id = hub.keys["usa"].split("_")[1]
+        sharing.revoke_key(connection, key_id)
+    assert is_taxii_error(hub.get("usa"), 401)
+    with workbench.writing() as connection:
+        hub.keys["usa"] = sharing.issue_key(connection, "partner:usa-cisa")
+    assert hub.get("usa").status_code == 200

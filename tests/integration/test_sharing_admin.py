@@ -9,7 +9,7 @@ from sqlalchemy import text, update
 
 from cyberdip.model.errors import DataError
 from cyberdip.model.sharing import TLP
-from cyberdip.services import loading, sharing
+from cyberdip.services import hub_access, loading, sharing
 from cyberdip.services.workbench import Workbench
 from cyberdip.store.schema import audit
 
@@ -32,14 +32,15 @@ def test_keys_are_stored_only_as_digests_and_can_be_revoked(hub: Workbench) -> N
     with hub.reading() as connection:
         stored = connection.execute(text("select key_id, digest from api_keys")).all()
         assert all(key not in row.digest and key != row.key_id for row in stored)
-        assert sharing.authenticate(connection, key) == "partner:ind-cert-in"
-        assert sharing.authenticate(connection, key + "x") is None
-        assert sharing.authenticate(connection, "user:pass") is None
+        tables = hub.access.tables(connection)
+        assert hub_access.partner_for_key(tables, key) == "partner:ind-cert-in"
+        assert hub_access.partner_for_key(tables, key + "x") is None
+        assert hub_access.partner_for_key(tables, "user:pass") is None
     key_id = key.split("_")[1]
     with hub.writing() as connection:
         sharing.revoke_key(connection, key_id)
     with hub.reading() as connection:
-        assert sharing.authenticate(connection, key) is None
+        assert hub_access.partner_for_key(hub.access.tables(connection), key) is None
 
 
 def test_grants_follow_the_instruments(hub: Workbench) -> None:

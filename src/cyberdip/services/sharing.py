@@ -81,11 +81,6 @@ def revoke_key(connection: Connection, key_id: str) -> None:
                        outcome="ok", at=_now())
 
 
-def authenticate(connection: Connection, key: str) -> str | None:
-    """The partner an API key belongs to, or None (unknown or revoked)."""
-    return store.partner_for_digest(connection, digest(key)) if key.startswith(KEY_PREFIX + "_") else None
-
-
 def certificate_fingerprint(text: str) -> str:
     """SHA-256 of a certificate's DER bytes, from a PEM (raw or URL-encoded, as proxies forward it)
     or from a fingerprint already computed (hex, with or without colons)."""
@@ -127,11 +122,6 @@ def revoke_certificate(connection: Connection, fingerprint: str) -> None:
 
 def list_certificates(connection: Connection) -> list[dict[str, Any]]:
     return store.list_certificates(connection)
-
-
-def authenticate_certificate(connection: Connection, forwarded: str) -> str | None:
-    """The partner a forwarded client certificate belongs to, or None (unknown or revoked)."""
-    return store.partner_for_certificate(connection, certificate_fingerprint(forwarded))
 
 
 OPERATOR_PREFIX = "cdo"

@@ -31,6 +31,7 @@ class Workbench:
     access: AccessCache = field(default_factory=AccessCache, repr=False)
     #: group commit of the audit entries of reads (its thread starts on first use)
     audit: AuditBatcher = field(init=False, repr=False)
+    _loop_connection: Connection | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         self.audit = AuditBatcher(self.writing)
@@ -61,6 +62,25 @@ class Workbench:
         self._schema_checked = True
 
     @contextmanager
+    def loop_reading(self) -> Iterator[Connection]:
+        """``reading(snapshot=False)`` for code running on the server's event loop thread, which
+        keeps one connection open (in autocommit) instead of taking one from the pool per request.
+        Only for work that does not await while it holds the connection. A connection that failed
+        is dropped, and the next request opens a new one."""
+        self.require_schema()
+        connection = self._loop_connection
+        if connection is None or connection.closed:
+            connection = self.engine.connect().execution_options(
+                **{SINGLE_STATEMENTS: True}, isolation_level="AUTOCOMMIT")
+            self._loop_connection = connection
+        try:
+            yield connection
+        except BaseException:
+            self._loop_connection = None
+            connection.close()
+            raise
+
+    @contextmanager
     def writing(self) -> Iterator[Connection]:
         """A connection inside one transaction: committed on success, rolled back on any error. On SQLite
         it takes the write lock at once (BEGIN IMMEDIATE), so read-then-write sequences never interleave."""
@@ -74,4 +94,6 @@ class Workbench:
 
     def close(self) -> None:
         self.audit.close()
+        if self._loop_connection is not None:
+            self._loop_connection.close()
         self.engine.dispose()

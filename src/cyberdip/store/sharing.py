@@ -107,9 +107,6 @@ def revoke_key(connection: Connection, key_id: str, at: dt.datetime) -> bool:
     return bool(result.rowcount)
 
 
-# Statements on every TAXII request are built once (bound parameters), not per call.
-_PARTNER_FOR_DIGEST = select(api_keys.c.partner_id).where(
-    and_(api_keys.c.digest == bindparam("digest"), api_keys.c.revoked_at.is_(None)))
 _FIND_COLLECTION = select(collections).where(
     (collections.c.id == bindparam("ref")) | (collections.c.alias == bindparam("ref")))
 _GRANTS_ON = select(grants).where(and_(grants.c.partner_id == bindparam("partner"),
@@ -118,11 +115,6 @@ _CHAIN_HEAD = RawStatement(select(audit.c.hash).order_by(audit.c.seq.desc()).lim
 _APPEND = RawStatement(insert(audit).values({c: bindparam(c) for c in (
     "at", "partner_id", "collection_id", "action", "object_ids", "outcome", "prev_hash", "hash")}),
     at=audit.c.at.type, object_ids=audit.c.object_ids.type)
-
-
-def partner_for_digest(connection: Connection, digest: str) -> str | None:
-    row = connection.execute(_PARTNER_FOR_DIGEST, {"digest": digest}).first()
-    return row[0] if row else None
 
 
 def add_operator(connection: Connection, name: str, digest: str, at: dt.datetime) -> None:
@@ -175,12 +167,6 @@ def revoke_certificate(connection: Connection, fingerprint: str, at: dt.datetime
         .values(revoked_at=at))
     _changed(connection)
     return bool(result.rowcount)
-
-
-def partner_for_certificate(connection: Connection, fingerprint: str) -> str | None:
-    row = connection.execute(select(client_certificates.c.partner_id).where(and_(
-        client_certificates.c.fingerprint == fingerprint, client_certificates.c.revoked_at.is_(None)))).first()
-    return row[0] if row else None
 
 
 def add_collection(connection: Connection, collection_id: str, alias: str, title: str, description: str | None,

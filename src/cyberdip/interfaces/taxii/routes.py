@@ -207,7 +207,7 @@ async def loop_session(request: Request) -> AsyncIterator[Caller]:
     pending: list[AuditEntry] = []
     workbench.audit.admit()
     try:
-        with workbench.reading(snapshot=False) as conn, taxii.deferred_audit(conn, pending):
+        with workbench.loop_reading() as conn, taxii.deferred_audit(conn, pending):
             try:
                 yield _caller(conn, request, workbench)
             except TaxiiError as exc:

@@ -41,7 +41,7 @@ def _operator(request: Request, connection: Connection) -> str | None:
     """The signed-in operator, if the cookie is genuine, unexpired and the operator not revoked."""
     raw = request.cookies.get(COOKIE, "")
     payload, _, mac = raw.partition(".")
-    if not payload or not hmac.compare_digest(mac, _sign(request.app.state.taxii_secret, payload)):
+    if not payload or not hmac.compare_digest(mac, _sign(request.app.state.workbench.settings.secret, payload)):
         return None
     try:
         expires, name = base64.urlsafe_b64decode(payload.encode()).decode().split("|", 1)
@@ -102,7 +102,8 @@ async def login(request: Request) -> Response:
     if name is None:
         return page(request, "sharing_login.html", title="Sharing hub", api=None, status=401, refused=True)
     response = RedirectResponse("/sharing", status_code=303)
-    response.set_cookie(COOKIE, session_cookie(request.app.state.taxii_secret, name), max_age=SESSION_SECONDS,
+    secret = request.app.state.workbench.settings.secret
+    response.set_cookie(COOKIE, session_cookie(secret, name), max_age=SESSION_SECONDS,
                         httponly=True, samesite="strict", secure=request.url.scheme == "https", path="/sharing")
     return response
 
