@@ -370,3 +370,41 @@ def test_revoked_keys_and_changed_grants_apply_to_the_next_request(hub: Hub, wor
     with workbench.writing() as connection:
         hub.keys["usa"] = sharing.issue_key(connection, "partner:usa-cisa")
     assert hub.get("usa").status_code == 200
+
+
+# ---------------------------------------------------------------------------------------------
+# The hub's operators
+
+
+def test_operators_publish_markings_for_everyone_and_delete_anything(hub: Hub, database_url: str,
+                                                                     tmp_path: Any) -> None:
+    from typer.testing import CliRunner
+
+    from cyberdip.interfaces.cli.main import app
+
+    def cli(*args: str) -> tuple[int, Any]:
+        result = CliRunner().invoke(app, ["share", *args, "--json"], env={"CYBERDIP_DB": database_url})
+        return result.exit_code, json.loads(result.stdout) if result.stdout.strip() else None
+
+    framework = statement("shared under the framework; no further release")
+    cited = indicator(framework["id"], name="cites the operators' marking")
+    hub.post("usa", [cited])
+    assert cited["id"] not in {o["id"] for o in hub.seen("japan")}
+    bundle = tmp_path / "markings.json"
+    bundle.write_text(json.dumps({"type": "bundle", "id": f"bundle--{uuid.uuid4()}", "objects": [framework]}))
+    code, published = cli("publish", "exchange", str(bundle))
+    assert code == 0 and published["success_count"] == 1
+    assert {o["name"] for o in hub.seen("japan") if o["type"] == "indicator"} == {"cites the operators' marking"}
+
+    code, removed = cli("object", "delete", "exchange", cited["id"])
+    assert code == 0 and removed["removed"] == 1
+    assert is_taxii_error(hub.get("usa", f"{cited['id']}/"), 404)
+    code, log = cli("audit", "show")
+    assert code == 0 and [e["action"] for e in log if e["partner_id"] is None][-2:] == ["publish", "operator-delete"]
+
+    hostile = tmp_path / "nan.json"
+    hostile.write_text('[{"type": "indicator", "x": NaN}]')
+    code, refused = cli("publish", "exchange", str(hostile))
+    assert code == 2 and "nan.json" in " ".join(refused["problems"]) and "finite" in " ".join(refused["problems"])
+    code, missing = cli("object", "delete", "exchange", f"indicator--{uuid.uuid4()}")
+    assert code == 2 and "no such object" in " ".join(missing["problems"])

@@ -307,6 +307,46 @@ def delete_object(connection: Connection, partner: str, collection_ref: str, obj
     return removed
 
 
+# ---------------------------------------------------------------------------------------------
+# The hub's operators
+
+
+def publish(connection: Connection, collection_ref: str, objects: list[Any]) -> dict[str, Any]:
+    """Objects the hub's operators share themselves (``cyberdip share publish``): validated like a
+    partner's, attributed to no partner — so their statement marking-definitions vouch for every
+    partner's objects — and audited. Returns what was stored and refused."""
+    collection = _operated_collection(connection, collection_ref)
+    successes, failures = _store(connection, collection["id"], None, objects)
+    _audit_operator(connection, collection["id"], "publish", [s["id"] for s in successes],
+                    f"{len(successes)} stored, {len(failures)} refused")
+    return {"collection": collection["alias"], "success_count": len(successes), "successes": successes,
+            "failure_count": len(failures), "failures": failures}
+
+
+def remove(connection: Connection, collection_ref: str, object_id: str, versions: Sequence[str] = ("all",)) -> int:
+    """An operator removes an object (every version, or those named), whoever shared it; audited."""
+    collection = _operated_collection(connection, collection_ref)
+    rows = stix_store.page(connection, collection["id"], partner=None, levels=None, after_seq=0, added_after=None,
+                           ids=(object_id,), types=(), spec_versions=(), limit=MAX_VERSIONS, versions=versions)
+    if not rows:
+        raise DataError([Problem(object_id, f"no such object in {collection['alias']}")])
+    removed = stix_store.delete_versions(connection, collection["id"], object_id, [r["seq"] for r in rows])
+    _audit_operator(connection, collection["id"], "operator-delete", [object_id], f"{removed} version(s)")
+    return removed
+
+
+def _operated_collection(connection: Connection, ref: str) -> dict[str, Any]:
+    collection = hub_access.find_collection(sharing_store.access_tables(connection), ref)
+    if collection is None:
+        raise DataError([Problem(ref, "no such collection")])
+    return collection
+
+
+def _audit_operator(connection: Connection, collection: str, action: str, ids: Sequence[str], outcome: str) -> None:
+    sharing_store.append_audit_entries(connection, [AuditEntry(None, collection, action, list(ids), outcome,
+                                                               dt.datetime.now(dt.UTC))])
+
+
 def _cursor(seq: int, date_added: str | None, partner: str, collection: str, secret: bytes) -> str:
     payload = json.dumps([seq, date_added, partner, collection], separators=(",", ":")).encode()
     mac = hmac.new(secret, payload, hashlib.sha256).digest()[:16]

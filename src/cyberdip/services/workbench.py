@@ -14,7 +14,7 @@ from cyberdip.services.audit_batch import AuditBatcher
 from cyberdip.services.hub_access import AccessCache
 from cyberdip.services.settings import Settings
 from cyberdip.store import migrate
-from cyberdip.store.engine import SINGLE_STATEMENTS, WRITE_LOCK, open_engine
+from cyberdip.store.engine import SINGLE_STATEMENTS, WRITE_LOCK, Checkpointer, open_engine
 
 
 class NotInitialised(RuntimeError):
@@ -32,9 +32,12 @@ class Workbench:
     #: group commit of the audit entries of reads (its thread starts on first use)
     audit: AuditBatcher = field(init=False, repr=False)
     _loop_connection: Connection | None = field(default=None, repr=False)
+    _checkpointer: Checkpointer | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         self.audit = AuditBatcher(self.writing)
+        if self.engine.dialect.name == "sqlite" and self.engine.url.database not in (None, "", ":memory:"):
+            self._checkpointer = Checkpointer(self.engine)
 
     @classmethod
     def open(cls, settings: Settings) -> Workbench:
@@ -87,6 +90,8 @@ class Workbench:
         # SQLite admits one writer: threads of this process queue on a lock rather than on the
         # database's busy timeout, whose sleeps would add tens of milliseconds under contention
         queue = self._sqlite_writer if self.engine.dialect.name == "sqlite" else contextlib.nullcontext()
+        if self._checkpointer is not None:
+            self._checkpointer.start()
         with queue, self.engine.connect() as connection:
             connection = connection.execution_options(**{WRITE_LOCK: True})
             with connection.begin():
@@ -94,6 +99,8 @@ class Workbench:
 
     def close(self) -> None:
         self.audit.close()
+        if self._checkpointer is not None:
+            self._checkpointer.stop()
         if self._loop_connection is not None:
             self._loop_connection.close()
         self.engine.dispose()

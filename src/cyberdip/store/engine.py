@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -44,6 +45,9 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=30000")
+    # the write-ahead log is copied back into the database by a Checkpointer thread, not by
+    # whichever commit happens to cross the threshold (which would stall the requests waiting on it)
+    cursor.execute("PRAGMA wal_autocheckpoint=0")
     cursor.close()
 
 
@@ -115,3 +119,36 @@ class RawStatement:
             cursor.executemany(sql, [self._parameters(dialect, row)[1] for row in rows])
         finally:
             cursor.close()
+
+
+class Checkpointer:
+    """Copies SQLite's write-ahead log back into the database from a thread of its own, twice a
+    second, in PASSIVE mode (it never blocks readers or writers). Without it, the commit that
+    crosses SQLite's automatic threshold does the copying and every request waiting on that commit
+    waits for it too. When the last connection closes, SQLite checkpoints whatever is left."""
+
+    INTERVAL = 0.5
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def start(self) -> None:
+        with self._lock:
+            if self._thread is None and not self._stop.is_set():
+                self._thread = threading.Thread(target=self._run, name="cyberdip-checkpoint", daemon=True)
+                self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        with self._lock:
+            thread = self._thread
+        if thread is not None:
+            thread.join()
+
+    def _run(self) -> None:
+        with self._engine.connect() as connection:
+            while not self._stop.wait(self.INTERVAL):
+                connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")

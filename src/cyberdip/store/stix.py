@@ -87,21 +87,23 @@ _LATEST_OF_ONE = RawStatement(
 )
 
 
-def page(connection: Connection, collection_id: str, *, partner: str, levels: Sequence[str], after_seq: int,
+def page(connection: Connection, collection_id: str, *, partner: str | None, levels: Sequence[str] | None,
+         after_seq: int,
          added_after: str | None, ids: Sequence[str], types: Sequence[str], spec_versions: Sequence[str],
          limit: int, versions: Sequence[str] = ("last",)) -> list[dict[str, Any]]:
     """Up to ``limit`` rows the partner may read (``levels``: the TLP levels its grant covers), after
     ``after_seq`` in arrival order, each with its body as JSON text. Rows it may not read are skipped
-    by the query itself, so a page is full whenever enough readable rows exist.
+    by the query itself, so a page is full whenever enough readable rows exist. ``levels=None``
+    (the hub's operators) reads every row.
 
     Index use: ``added_after`` becomes a starting ``seq`` through (collection, date_added), since
     ``date_added`` grows with ``seq``; the rows then come from (collection, seq), from
     (collection, type, seq) for ``match[type]``, or from (collection, object id, version) for
     ``match[id]``. ``versions`` holds ``last`` (TAXII's default), ``first``, ``all`` or version keys
     (TAXII §3.4.2); last and first are index probes on the object's id."""
-    if not levels:
+    if levels is not None and not levels:
         return []
-    if len(ids) == 1 and not (added_after or types or spec_versions) and tuple(versions) == ("last",):
+    if levels and len(ids) == 1 and not (added_after or types or spec_versions) and tuple(versions) == ("last",):
         # the statement takes as many levels as there are; fewer are repeated (no per-call IN expansion)
         padded = {f"level{i}": levels[min(i, len(levels) - 1)] for i in range(len(_LEVELS))}
         return [dict(zip(_PAGE_NAMES, row, strict=True)) for row in _LATEST_OF_ONE.rows(connection, {
@@ -118,8 +120,9 @@ def page(connection: Connection, collection_id: str, *, partner: str, levels: Se
     # with match[id] the rows are few and found by id: comparing and ordering on an expression of seq
     # keeps a planner from walking the whole collection in seq order to spare itself a tiny sort
     order: Any = stix_objects.c.seq + 0 if ids else stix_objects.c.seq
-    query = select(*_PAGE_COLUMNS).where(and_(stix_objects.c.collection_id == collection_id, order > start,
-                                              _visible(list(levels), partner)))
+    query = select(*_PAGE_COLUMNS).where(and_(stix_objects.c.collection_id == collection_id, order > start))
+    if levels is not None:
+        query = query.where(_visible(list(levels), partner))
     if "all" not in versions:
         other = stix_objects.alias("other")
         same = and_(other.c.collection_id == stix_objects.c.collection_id,

@@ -20,8 +20,8 @@ from rich.console import Console
 from rich.table import Table
 
 from cyberdip.interfaces import charts
-from cyberdip.model.errors import DataError, NotFound
-from cyberdip.model.sharing import TLP
+from cyberdip.model.errors import DataError, NotFound, Problem
+from cyberdip.model.sharing import TLP, version_key
 from cyberdip.services import (
     catalogue,
     export,
@@ -823,6 +823,56 @@ def share_explain(partner: str = typer.Argument(...), collection: str = typer.Ar
                   + (" and can write" if result.can_write else ""))
     for reason in result.reasons:
         console.print(f"  - {reason}", highlight=False)
+
+
+object_app = typer.Typer(help="Objects in the hub's collections, as its operators see them.", no_args_is_help=True)
+share_app.add_typer(object_app, name="object")
+
+
+@share_app.command("publish")
+def share_publish(collection: str = typer.Argument(..., help="Collection alias or id."),
+                  path: Path = typer.Argument(..., exists=True, dir_okay=False, help="A STIX 2.1 bundle, or a JSON "
+                                              "list of STIX objects."),
+                  as_json: bool = JsonOption) -> None:
+    """Share objects as the hub's own operators: each is checked against the STIX 2.1 rules, and their
+    statement marking-definitions then vouch for every partner's objects that cite them."""
+    from cyberdip.services import taxii
+
+    with _workbench(as_json) as workbench:
+        try:
+            document = taxii.parse_json(path.read_bytes())
+        except DataError as exc:
+            raise DataError([Problem(str(path), p.reason) for p in exc.problems]) from None
+        objects = document.get("objects") if isinstance(document, dict) else document
+        if not isinstance(objects, list):
+            raise DataError([Problem(str(path), "expected a STIX bundle or a JSON list of STIX objects")])
+        with workbench.writing() as connection:
+            result = taxii.publish(connection, collection, objects)
+    if as_json:
+        _print_json(result)
+        return
+    console.print(f"Published {result['success_count']} object(s) in '{result['collection']}', "
+                  f"refused {result['failure_count']}")
+    for failure in result["failures"]:
+        console.print(f"  - {failure['id']}: {failure['message']}", highlight=False)
+    if result["failure_count"]:
+        raise typer.Exit(1)
+
+
+@object_app.command("delete")
+def object_delete(collection: str = typer.Argument(..., help="Collection alias or id."),
+                  object_id: str = typer.Argument(..., help="The STIX id, e.g. indicator--…"),
+                  version: list[str] = typer.Option([], "--version", help="Only this version (its modified "
+                                                    "timestamp); repeat for several. Default: every version."),
+                  as_json: bool = JsonOption) -> None:
+    """Remove an object whoever shared it (partners may delete only their own); audited."""
+    from cyberdip.services import taxii
+
+    versions = tuple(version_key(v) for v in version) or ("all",)
+    with _workbench(as_json) as workbench, workbench.writing() as connection:
+        removed = taxii.remove(connection, collection, object_id, versions)
+    _print_json({"object": object_id, "removed": removed}) if as_json else console.print(
+        f"Removed {removed} version(s) of {object_id}")
 
 
 @audit_app.command("verify")
