@@ -148,6 +148,9 @@ def _store(connection: Connection, collection_id: str, producer: str | None,
         if not problem:
             try:
                 body = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+                body.encode("utf-8")
+            except UnicodeEncodeError:
+                problem = "a string holds a lone UTF-16 surrogate (an escape such as \\ud800): not Unicode text"
             except ValueError:
                 problem = "NaN and Infinity are not JSON numbers (RFC 8259): send finite numbers only"
         if problem:

@@ -335,7 +335,7 @@ def _filters(request: Request, allowed: set[str] = _PARAMETERS, *, default_versi
 
 def _limit(request: Request) -> int:
     raw = request.query_params.get("limit", "100")
-    if not raw.isdigit() or int(raw) < 1:
+    if not (raw.isascii() and raw.isdigit()) or int(raw) < 1:
         raise TaxiiError(400, "Bad Request", f"limit must be a positive whole number, got {raw!r}")
     return min(int(raw), taxii.MAX_PAGE)
 
