@@ -44,7 +44,7 @@ Run:
 N defaults to 20000. --db is cyberdip's database: "sqlite" (the default: a temporary SQLite file)
 or a URL; repeat it, or separate values by commas, to measure cyberdip on each. A PostgreSQL URL
 gets a fresh schema per configuration, dropped after. --workers lists the numbers of server
-processes (`cyberdip serve --workers N`) to measure on each database (default 1).
+processes (`cyberdip serve --workers N`) to measure on PostgreSQL (default 1); SQLite runs one.
 --scale loads one cyberdip collection step by step (cumulative sizes) and prints, per step, the
 ingest rate, the read rate of a fixed window (the newest --window objects), GET by id p50/p99 and
 memory, to show the per-object cost stays flat; it runs once per cyberdip configuration.
@@ -540,9 +540,10 @@ def database_urls(values: list[str] | None) -> list[str | None]:
 
 
 def cyberdip_servers(urls: list[str | None], workers: list[int]) -> list[tuple[str, ServerStart]]:
-    """cyberdip on every database with every number of workers: (column name, how to start it)."""
+    """cyberdip on every database, with every number of workers on PostgreSQL (SQLite admits one
+    writer at a time, so one process serves it): (column name, how to start it)."""
     return [(taxii_servers.cyberdip_name(url, count), partial(taxii_servers.cyberdip, url, count))
-            for url in urls for count in workers]
+            for url in urls for count in (workers if url else [1])]
 
 
 def anchor_servers(chosen: set[str]) -> list[tuple[str, ServerStart]]:
