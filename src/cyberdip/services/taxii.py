@@ -136,7 +136,8 @@ def _store(connection: Connection, collection_id: str, producer: str | None,
     are known already and never stored from a partner. ``date_added`` strictly increases within a
     collection, and rows are committed in that order, so ``added_after`` and cursors never skip one."""
     stix_store.lock_for_ingest(connection, collection_id)
-    previous = stix_store.last_added(connection, collection_id)
+    last = stix_store.last_added(connection, collection_id)
+    previous = parse_timestamp(last) if last else None
     problems = [_check(obj) for obj in objects]
     held, producers = stix_store.holdings(connection, collection_id,
                                           [o["id"] for o, p in zip(objects, problems, strict=True) if not p])
@@ -163,11 +164,11 @@ def _store(connection: Connection, collection_id: str, producer: str | None,
             continue
         held.add((obj["id"], key))
         producers[obj["id"]] = producer
-        previous = _stamp_after(previous)
+        previous = _instant_after(previous)
         parsed.append(obj)
         rows.append({"collection_id": collection_id, "object_id": obj["id"], "type": obj["type"],
                      "spec_version": obj["spec_version"], "modified": version, "modified_key": key,
-                     "date_added": previous, "producer": producer, "body": body})
+                     "date_added": _stamp(previous), "producer": producer, "body": body})
     new_statements = {o["id"] for o in parsed if o["type"] == "marking-definition"
                       and o.get("definition_type") == "statement"}
     trusted = stix_store.trusted_statement_markings(connection, collection_id, producer) | new_statements
@@ -450,14 +451,12 @@ def _stamp(at: dt.datetime | None = None) -> str:
     return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond:06d}Z"
 
 
-def _stamp_after(previous: str | None) -> str:
+def _instant_after(previous: dt.datetime | None) -> dt.datetime:
     """Now, or one microsecond after ``previous`` if the clock has not moved past it."""
     now = dt.datetime.now(dt.UTC)
-    if previous:
-        last = dt.datetime.strptime(previous, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.UTC)
-        if now <= last:
-            now = last + dt.timedelta(microseconds=1)
-    return _stamp(now)
+    if previous is not None and now <= previous:
+        now = previous + dt.timedelta(microseconds=1)
+    return now
 
 
 def audit_refusal(connection: Connection, partner: str, collection_id: str, action: str) -> None:

@@ -82,7 +82,7 @@ class RawStatement:
     def _for(self, dialect: Dialect) -> _Compiled:
         found = self._compiled.get(dialect.name)
         if found is None:
-            compiled = self.statement.compile(dialect=dialect)
+            compiled = self.statement.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
             processors = {name: processor for name, type_ in self.types.items()
                           if (processor := type_.dialect_impl(dialect).bind_processor(dialect))}
             order = tuple(compiled.positiontup) if compiled.positiontup is not None else None

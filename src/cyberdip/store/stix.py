@@ -143,7 +143,9 @@ def page(connection: Connection, collection_id: str, *, partner: str | None, lev
         query = query.where(stix_objects.c.type.in_(list(types)))
     if spec_versions:
         query = query.where(stix_objects.c.spec_version.in_(list(spec_versions)))
-    return [dict(r) for r in connection.execute(query.order_by(order).limit(limit)).mappings()]
+    # a page is up to a thousand rows: read as tuples on the driver's cursor, not through SQLAlchemy's rows
+    rows = RawStatement(query.order_by(order).limit(limit)).rows(connection, {})
+    return [dict(zip(_PAGE_NAMES, row, strict=True)) for row in rows]
 
 
 def date_added_at(connection: Connection, collection_id: str, seq: int) -> str | None:
@@ -204,9 +206,15 @@ def holdings(connection: Connection, collection_id: str,
     return held, producers
 
 
+_INSERT_OBJECT = RawStatement(insert(stix_objects).values({c: bindparam(c) for c in (
+    "collection_id", "object_id", "type", "spec_version", "modified", "modified_key", "date_added", "tlp", "producer",
+    "body")}))
+
+
 def insert_objects(connection: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    """Store object versions (every column is text: nothing to convert, so the driver takes them as they are)."""
     if rows:
-        connection.execute(insert(stix_objects), list(rows))
+        _INSERT_OBJECT.run_many(connection, list(rows))
 
 
 def unknown_marking_rows(connection: Connection, collection_id: str,
