@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 from collections.abc import AsyncIterator
@@ -49,6 +50,10 @@ def _warm(workbench: Workbench) -> None:
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    # what is loaded at start (libraries, the curated vocabulary) lives as long as the server: moved
+    # out of the collector's sight, it is not walked again by every full collection
+    gc.collect()
+    gc.freeze()
     threading.Thread(target=_warm, args=(app.state.workbench,), name="cyberdip-warm", daemon=True).start()
     yield
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -14,7 +13,7 @@ from cyberdip.services.audit_batch import AuditBatcher
 from cyberdip.services.hub_access import AccessCache
 from cyberdip.services.settings import Settings
 from cyberdip.store import migrate
-from cyberdip.store.engine import SINGLE_STATEMENTS, WRITE_LOCK, Checkpointer, open_engine
+from cyberdip.store.engine import SINGLE_STATEMENTS, WRITE_LOCK, Checkpointer, WriterQueue, open_engine
 
 
 class NotInitialised(RuntimeError):
@@ -26,7 +25,7 @@ class Workbench:
     settings: Settings
     engine: Engine
     _schema_checked: bool = field(default=False, repr=False)
-    _sqlite_writer: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _sqlite_writers: WriterQueue | None = field(default=None, repr=False)
     #: the sharing hub's access tables, held in memory by this process
     access: AccessCache = field(default_factory=AccessCache, repr=False)
     #: group commit of the audit entries of reads (its thread starts on first use)
@@ -36,8 +35,10 @@ class Workbench:
 
     def __post_init__(self) -> None:
         self.audit = AuditBatcher(self.writing)
-        if self.engine.dialect.name == "sqlite" and self.engine.url.database not in (None, "", ":memory:"):
-            self._checkpointer = Checkpointer(self.engine)
+        if self.engine.dialect.name == "sqlite":
+            self._sqlite_writers = WriterQueue(self.engine.url.database)
+            if self.engine.url.database not in (None, "", ":memory:"):
+                self._checkpointer = Checkpointer(self.engine)
 
     @classmethod
     def open(cls, settings: Settings) -> Workbench:
@@ -87,9 +88,9 @@ class Workbench:
     def writing(self) -> Iterator[Connection]:
         """A connection inside one transaction: committed on success, rolled back on any error. On SQLite
         it takes the write lock at once (BEGIN IMMEDIATE), so read-then-write sequences never interleave."""
-        # SQLite admits one writer: threads of this process queue on a lock rather than on the
-        # database's busy timeout, whose sleeps would add tens of milliseconds under contention
-        queue = self._sqlite_writer if self.engine.dialect.name == "sqlite" else contextlib.nullcontext()
+        # SQLite admits one writer: threads and processes queue on locks that wake them in turn
+        # rather than on the database's busy timeout, whose sleeps would add milliseconds
+        queue = self._sqlite_writers.turn() if self._sqlite_writers else contextlib.nullcontext()
         if self._checkpointer is not None:
             self._checkpointer.start()
         with queue, self.engine.connect() as connection:
@@ -101,6 +102,8 @@ class Workbench:
         self.audit.close()
         if self._checkpointer is not None:
             self._checkpointer.stop()
+        if self._sqlite_writers is not None:
+            self._sqlite_writers.close()
         if self._loop_connection is not None:
             self._loop_connection.close()
         self.engine.dispose()

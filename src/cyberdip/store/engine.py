@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NamedTuple
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not on Windows: one process per SQLite database there
+    fcntl = None  # type: ignore[assignment]
 
 from sqlalchemy import Connection, Dialect, Engine, create_engine, event
 from sqlalchemy.engine import make_url
@@ -152,3 +159,34 @@ class Checkpointer:
         with self._engine.connect() as connection:
             while not self._stop.wait(self.INTERVAL):
                 connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+
+
+class WriterQueue:
+    """Writers of one SQLite file queue here: threads on a lock, processes (several server workers,
+    a CLI import beside a server) on an advisory lock on a file beside the database, which wakes
+    the next writer when the last one finishes. SQLite's own busy handler would make them retry
+    after sleeps of 1, 2, 5, 10... milliseconds, which is what a waiting request would feel."""
+
+    def __init__(self, database: str | None) -> None:
+        self._threads = threading.Lock()
+        self._path = f"{database}.writer-lock" if database and database != ":memory:" else None
+        self._file: Any = None
+
+    @contextmanager
+    def turn(self) -> Iterator[None]:
+        with self._threads:
+            if self._path is None or fcntl is None:
+                yield
+                return
+            if self._file is None:
+                self._file = open(self._path, "a+b")  # noqa: SIM115 - kept open for the process's life
+            fcntl.flock(self._file.fileno(), fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(self._file.fileno(), fcntl.LOCK_UN)
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None

@@ -936,7 +936,7 @@ def sync_pull(
 def serve(
     host: str | None = typer.Option(None, help="Listen address (default CYBERDIP_HOST or 127.0.0.1)."),
     port: int | None = typer.Option(None, help="Port (default CYBERDIP_PORT or 8000)."),
-    workers: int = typer.Option(1, min=1, help="Server processes (for PostgreSQL; SQLite has one writer at a time)."),
+    workers: int = typer.Option(1, min=1, help="Server processes (each uses a core; SQLite writes take turns)."),
     access_log: bool = typer.Option(False, "--access-log/--no-access-log",
                                     help="Log every HTTP request to stderr (TAXII requests are audited either way)."),
 ) -> None:
