@@ -321,8 +321,8 @@ def publish(connection: Connection, collection_ref: str, objects: list[Any]) -> 
     partner's objects — and audited. Returns what was stored and refused."""
     collection = _operated_collection(connection, collection_ref)
     successes, failures = _store(connection, collection["id"], None, objects)
-    _audit_operator(connection, collection["id"], "publish", [s["id"] for s in successes],
-                    f"{len(successes)} stored, {len(failures)} refused")
+    _audit(connection, None, collection["id"], "publish", [s["id"] for s in successes],
+           f"{len(successes)} stored, {len(failures)} refused")
     return {"collection": collection["alias"], "success_count": len(successes), "successes": successes,
             "failure_count": len(failures), "failures": failures}
 
@@ -335,7 +335,7 @@ def remove(connection: Connection, collection_ref: str, object_id: str, versions
     if not rows:
         raise DataError([Problem(object_id, f"no such object in {collection['alias']}")])
     removed = stix_store.delete_versions(connection, collection["id"], object_id, [r["seq"] for r in rows])
-    _audit_operator(connection, collection["id"], "operator-delete", [object_id], f"{removed} version(s)")
+    _audit(connection, None, collection["id"], "operator-delete", [object_id], f"{removed} version(s)")
     return removed
 
 
@@ -344,11 +344,6 @@ def _operated_collection(connection: Connection, ref: str) -> dict[str, Any]:
     if collection is None:
         raise DataError([Problem(ref, "no such collection")])
     return collection
-
-
-def _audit_operator(connection: Connection, collection: str, action: str, ids: Sequence[str], outcome: str) -> None:
-    sharing_store.append_audit_entries(connection, [AuditEntry(None, collection, action, list(ids), outcome,
-                                                               dt.datetime.now(dt.UTC))])
 
 
 def _cursor(seq: int, date_added: str | None, partner: str, collection: str, secret: bytes) -> str:
@@ -480,7 +475,7 @@ def deferred_audit(connection: Connection, pending: list[AuditEntry]) -> Iterato
         connection.info.pop(_PENDING, None)
 
 
-def _audit(connection: Connection, partner: str, collection: str, action: str, ids: Sequence[str],
+def _audit(connection: Connection, partner: str | None, collection: str, action: str, ids: Sequence[str],
            outcome: str) -> None:
     entry = AuditEntry(partner, collection, action, list(ids), outcome, dt.datetime.now(dt.UTC))
     pending = connection.info.get(_PENDING)

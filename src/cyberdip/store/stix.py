@@ -148,12 +148,6 @@ def page(connection: Connection, collection_id: str, *, partner: str | None, lev
     return [dict(zip(_PAGE_NAMES, row, strict=True)) for row in rows]
 
 
-def date_added_at(connection: Connection, collection_id: str, seq: int) -> str | None:
-    """When the row at ``seq`` was added (a cursor's position), or None if it is gone."""
-    return connection.execute(select(stix_objects.c.date_added).where(and_(
-        stix_objects.c.collection_id == collection_id, stix_objects.c.seq == seq))).scalar()
-
-
 def delete_versions(connection: Connection, collection_id: str, object_id: str, seqs: Sequence[int]) -> int:
     """Remove the given rows (versions) of one object; returns how many were removed."""
     return int(connection.execute(delete(stix_objects).where(and_(

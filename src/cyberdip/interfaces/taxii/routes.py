@@ -10,7 +10,8 @@ import asyncio
 import json
 import re
 from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from concurrent.futures import Future
+from contextlib import AbstractContextManager, asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any, NamedTuple, TypeVar
@@ -183,17 +184,11 @@ def session(request: Request, *, negotiate: bool = True, write: bool = False) ->
             except TaxiiError as exc:
                 refused = exc  # commit the refusal's audit entries, then answer
     else:
-        pending: list[AuditEntry] = []
-        workbench.audit.admit()
-        try:
-            with workbench.reading(snapshot=False) as conn, taxii.deferred_audit(conn, pending):
-                try:
-                    yield _caller(conn, request, workbench)
-                except TaxiiError as exc:
-                    refused = exc
-        finally:
-            logged = workbench.audit.submit(pending)
-        logged.result()
+        read = _AuditedRead()
+        with read.open(request, workbench, workbench.reading(snapshot=False)) as caller:
+            yield caller
+        read.logged.result()
+        refused = read.refused
     if refused:
         raise refused
 
@@ -203,20 +198,35 @@ async def loop_session(request: Request) -> AsyncIterator[Caller]:
     """``session`` for a read that runs on the event loop: waiting for the audit commit frees the
     loop for other requests (whose entries then join the same batch)."""
     workbench = _screen(request, True)
+    read = _AuditedRead()
+    with read.open(request, workbench, workbench.loop_reading()) as caller:
+        yield caller
+    await asyncio.wrap_future(read.logged)
+    if read.refused:
+        raise read.refused
+
+
+class _AuditedRead:
+    """A read request's audit: admitted to the batcher, its entries gathered on the connection and
+    handed in however the request ends; the caller waits for ``logged`` before answering."""
+
+    logged: Future[None]
     refused: TaxiiError | None = None
-    pending: list[AuditEntry] = []
-    workbench.audit.admit()
-    try:
-        with workbench.loop_reading() as conn, taxii.deferred_audit(conn, pending):
-            try:
-                yield _caller(conn, request, workbench)
-            except TaxiiError as exc:
-                refused = exc
-    finally:
-        logged = workbench.audit.submit(pending)
-    await asyncio.wrap_future(logged)
-    if refused:
-        raise refused
+
+    @contextmanager
+    def open(self, request: Request, workbench: Workbench,
+             reading: AbstractContextManager[Connection]) -> Iterator[Caller]:
+        pending: list[AuditEntry] = []
+        workbench.audit.admit()
+        try:
+            with reading as conn, taxii.deferred_audit(conn, pending):
+                caller = _caller(conn, request, workbench)  # refusing an unknown caller leaves no entries
+                try:
+                    yield caller
+                except TaxiiError as exc:
+                    self.refused = exc
+        finally:
+            self.logged = workbench.audit.submit(pending)
 
 
 def _partner(tables: AccessTables, request: Request, settings: Settings) -> str:
