@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 import datetime as dt
 from pathlib import Path
 
@@ -109,16 +111,16 @@ def test_the_change_log_records_an_update_and_answers_as_of(workbench: Workbench
         assert count > 0
 
 
-def release_without(tmp_path: Path, record_id: str, file_name: str) -> Path:
+def release_without(tmp_path: Path, record_id: str) -> Path:
     """A copy of the shipped curated folder with one record left out."""
     release = tmp_path / "release"
-    release.mkdir()
-    for path in curated_directory().glob("*.yaml"):
+    shutil.copytree(curated_directory(), release)
+    for path in release.rglob("*.yaml"):
         text = path.read_text(encoding="utf-8")
-        if path.name == file_name:
-            blocks = text.split("\n- ")
-            text = "\n- ".join(b for b in blocks if not b.startswith(f"id: {record_id}\n"))
-        (release / path.name).write_text(text, encoding="utf-8")
+        blocks = text.split("\n- ")
+        kept = "\n- ".join(b for b in blocks if not b.startswith(f"id: {record_id}\n"))
+        if kept != text:
+            path.write_text(kept, encoding="utf-8")
     return release
 
 
@@ -151,7 +153,7 @@ def test_user_records_survive_a_reload_and_curated_removals_are_logged(
     mine.write_text(MINE.format(replaces="null"), encoding="utf-8")
     loading.import_records(workbench, mine, at=T0 + dt.timedelta(days=1))
     dropped = unreferenced_agency(workbench)
-    release = release_without(tmp_path, dropped, "actors.yaml")
+    release = release_without(tmp_path, dropped)
     summary = loading.init_database(workbench, curated=release, at=T0 + dt.timedelta(days=2))
     assert summary.removed == [dropped]
     with workbench.reading() as connection:
@@ -170,7 +172,7 @@ def test_removing_a_record_a_user_record_refers_to_is_refused(workbench: Workben
     mine.write_text(MINE.format(replaces=target), encoding="utf-8")
     loading.import_records(workbench, mine, at=T0 + dt.timedelta(days=1))
     before = snapshot(workbench)
-    release = release_without(tmp_path, target, "actors.yaml")
+    release = release_without(tmp_path, target)
     with pytest.raises(DataError, match="agency:deu-test-office"):
         loading.init_database(workbench, curated=release)
     assert snapshot(workbench) == before

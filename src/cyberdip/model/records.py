@@ -52,12 +52,55 @@ def source_id(url: str) -> str:
 
 
 class Citation(Source):
-    """A source as cited by one record, with an optional locator (page, paragraph, section)."""
+    """A source as cited by one record: where in it the fact stands (``locator``: article,
+    paragraph, page, list entry), the source's own words that show it (``quote``, at most
+    25 words) and the day someone last checked the source still says so (``checked``)."""
 
     locator: str | None = None
+    quote: str | None = None
+    checked: PartialDate | None = None
+
+    @model_validator(mode="after")
+    def _check_quote(self) -> Citation:
+        if self.quote is not None and len(self.quote.split()) > MAX_QUOTE_WORDS:
+            raise ValueError(f"quote: at most {MAX_QUOTE_WORDS} words of the source, not {len(self.quote.split())}")
+        return self
 
     def source(self) -> Source:
-        return Source.model_validate(self.model_dump(exclude={"locator"}))
+        return Source.model_validate(self.model_dump(exclude=CITATION_ONLY))
+
+
+#: the fields of a citation that belong to the citing record, not to the source
+CITATION_ONLY = frozenset({"locator", "quote", "checked"})
+MAX_QUOTE_WORDS = 25
+
+
+class CoverageStatus(StrEnum):
+    COMPLETE = "complete"
+    PARTIAL = "partial"
+
+
+class Coverage(BaseModel):
+    """How complete the knowledge base's list of an organisation's members (or an instrument's
+    parties) in one role is. ``count`` is the figure the official list gives on ``as_of``; a
+    complete list holds exactly that many; a partial one says what is ``missing``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+    role: str = Field(min_length=3, description="member, party, signatory, supporter...")
+    status: CoverageStatus
+    count: int | None = Field(default=None, ge=0, description="how many the official list gives")
+    as_of: PartialDate
+    missing: str | None = None
+    sources: list[Citation] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _check_status(self) -> Coverage:
+        if self.status is CoverageStatus.PARTIAL and not self.missing:
+            raise ValueError("a partial list must say what is missing ('missing')")
+        if self.status is CoverageStatus.COMPLETE and self.count is None:
+            raise ValueError("a complete list must give the official count ('count')")
+        return self
 
 
 # --------------------------------------------------------------------------------------------
@@ -195,6 +238,7 @@ class Actor(Record):
     replaces: RecordId | None = None
     website: HttpUrl | None = None
     summary: str | None = None
+    coverage: list[Coverage] = Field(default=[], description="organisations, initiatives: how complete each list is")
 
     @model_validator(mode="after")
     def _check_kind(self) -> Actor:
@@ -330,6 +374,7 @@ class Instrument(Record):
     summary: str = Field(min_length=20)
     topics: list[RecordId] = []
     sharing: SharingClause | None = Field(default=None, description="what it says about sharing threat data")
+    coverage: list[Coverage] = Field(default=[], description="how complete each list of parties is")
 
     @model_validator(mode="after")
     def _check_dates(self) -> Instrument:

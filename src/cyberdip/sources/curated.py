@@ -1,4 +1,7 @@
-"""The curated dataset shipped with cyberdip: one YAML file per record kind, validated on load.
+"""The curated dataset shipped with cyberdip: YAML files per record kind, validated on load.
+
+A kind is one file (``actors.yaml``) or a folder of files (``actors/agencies-africa.yaml`` ...),
+so that curators can work on separate subjects without touching each other's files.
 
 Every problem is reported with the file and line, the record id, the field and the reason, and
 the whole dataset is checked before anything is written: ids unique, every reference resolving,
@@ -82,21 +85,31 @@ def read_directory(directory: Path, *, self_contained: bool) -> list[Record]:
         raise DataError([Problem(str(directory), "not a folder")])
     problems: list[Problem] = []
     located: list[Located] = []
+    folders = {name.removesuffix(".yaml") for name in KIND_FILES}
     unknown = sorted(p.name for p in directory.glob("*.yaml") if p.name not in KIND_FILES)
+    unknown += sorted(p.name + "/" for p in directory.iterdir() if p.is_dir() and p.name not in folders)
     for name in unknown:
-        problems.append(Problem(name, f"unknown file; expected one of {', '.join(KIND_FILES)}"))
+        problems.append(Problem(name, f"unknown file or folder; expected one of {', '.join(KIND_FILES)} "
+                                "or a folder named after the kind"))
     for name, record_type in KIND_FILES.items():
-        path = directory / name
-        if path.exists():
-            located.extend(_read_file(path, record_type, problems))
+        for path in kind_paths(directory, name):
+            located.extend(_read_file(path, record_type, problems, directory))
     problems.extend(check_dataset(located, self_contained=self_contained))
     if problems:
         raise DataError(problems)
     return [item.record for item in located]
 
 
-def _read_file(path: Path, record_type: type[Record], problems: list[Problem]) -> Iterator[Located]:
-    for where, data in _yaml_items(path, problems):
+def kind_paths(directory: Path, name: str) -> list[Path]:
+    """The files holding one kind: ``actors.yaml`` and every ``actors/*.yaml``, in name order."""
+    single = directory / name
+    folder = directory / name.removesuffix(".yaml")
+    return ([single] if single.is_file() else []) + (sorted(folder.glob("*.yaml")) if folder.is_dir() else [])
+
+
+def _read_file(path: Path, record_type: type[Record], problems: list[Problem],
+               root: Path | None = None) -> Iterator[Located]:
+    for where, data in _yaml_items(path, problems, root):
         yield from _validate(where, data, record_type, problems)
 
 
@@ -115,21 +128,23 @@ def _validate(where: str, data: Any, record_type: type[Record], problems: list[P
     yield Located(record, where)
 
 
-def _yaml_items(path: Path, problems: list[Problem]) -> Iterator[tuple[str, Any]]:
-    """Each top-level list item of a YAML file with its ``file:line`` location."""
+def _yaml_items(path: Path, problems: list[Problem], root: Path | None = None) -> Iterator[tuple[str, Any]]:
+    """Each top-level list item of a YAML file with its ``file:line`` location (the file named
+    relative to ``root`` when given: ``actors/states.yaml:12``)."""
+    name = path.relative_to(root).as_posix() if root else path.name
     loader = _Loader(path.read_text(encoding="utf-8"))
     try:
         node = loader.get_single_node()
         if node is None:
             return
         if not isinstance(node, yaml.SequenceNode):
-            problems.append(Problem(f"{path.name}:{node.start_mark.line + 1}", "the file must be a YAML list"))
+            problems.append(Problem(f"{name}:{node.start_mark.line + 1}", "the file must be a YAML list"))
             return
         for item in node.value:
-            yield f"{path.name}:{item.start_mark.line + 1}", loader.construct_object(item, deep=True)
+            yield f"{name}:{item.start_mark.line + 1}", loader.construct_object(item, deep=True)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f"{path.name}:{mark.line + 1}" if mark else path.name
+        where = f"{name}:{mark.line + 1}" if mark else name
         problems.append(Problem(where, f"not valid YAML: {getattr(exc, 'problem', exc)}"))
     finally:
         loader.dispose()
