@@ -81,6 +81,11 @@ def load_curated(directory: Path | None = None) -> list[Record]:
 def read_directory(directory: Path, *, self_contained: bool) -> list[Record]:
     """Read every kind file of a folder. ``self_contained``: references must resolve inside it
     (otherwise they are left for the store to resolve against the database)."""
+    return [item.record for item in read_located(directory, self_contained=self_contained)]
+
+
+def read_located(directory: Path, *, self_contained: bool = True) -> list[Located]:
+    """Like :func:`read_directory`, each record with the file and line it was read from."""
     if not directory.is_dir():
         raise DataError([Problem(str(directory), "not a folder")])
     problems: list[Problem] = []
@@ -97,7 +102,7 @@ def read_directory(directory: Path, *, self_contained: bool) -> list[Record]:
     problems.extend(check_dataset(located, self_contained=self_contained))
     if problems:
         raise DataError(problems)
-    return [item.record for item in located]
+    return located
 
 
 def kind_paths(directory: Path, name: str) -> list[Path]:

@@ -129,11 +129,13 @@ def listing(
     return [_stored(row) for row in connection.execute(query)]
 
 
-def iterate(connection: Connection, kinds: Sequence[str] = ()) -> Iterator[StoredRecord]:
-    """Every record (optionally of some kinds) in id order, streamed."""
+def iterate(connection: Connection, kinds: Sequence[str] = (), origin: str | None = None) -> Iterator[StoredRecord]:
+    """Every record (optionally of some kinds, or from one origin) in id order, streamed."""
     query = select(*_COLUMNS).order_by(records.c.id)
     if kinds:
         query = query.where(records.c.kind.in_(list(kinds)))
+    if origin:
+        query = query.where(records.c.origin == origin)
     for row in connection.execution_options(stream_results=True).execute(query):
         yield _stored(row)
 

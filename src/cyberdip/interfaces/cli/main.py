@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -28,6 +29,7 @@ from cyberdip.services import (
     likeminded,
     loading,
     norms,
+    provenance,
     sharing,
     stix_export,
     sync,
@@ -343,6 +345,60 @@ def stats(as_json: bool = JsonOption) -> None:
             table.add_row(kind, subkind, str(count))
     console.print(table)
     console.print(f"{sum(result['records'].values())} records citing {result['sources']} sources")
+
+
+@app.command()
+def sources(
+    check: bool = typer.Option(False, "--check", help="Check the curated folder against the provenance rules "
+                               "and list every breach (exit 1 if any)."),
+    curated: Path | None = typer.Option(None, help="With --check: this curated folder instead of the shipped one."),
+    only: str | None = typer.Option(None, help="With --check: only files whose path starts with this "
+                                    "(actors/agencies-a-f.yaml)."),
+    as_json: bool = JsonOption,
+) -> None:
+    """How well the curated knowledge base is sourced: primary share per kind, records on one
+    source, oldest checks, partial lists; --check lists every breach of the rules."""
+    if check:
+        try:
+            breaches = provenance.check_folder(curated, only=only)
+        except DataError as exc:
+            _fail(f"{len(exc.problems)} problem(s) in the curated data", as_json, problems=[str(p) for p in exc.problems],
+                  code=2)
+        if as_json:
+            _print_json([vars(b) for b in breaches])
+        else:
+            for breach in breaches:
+                console.print(str(breach), highlight=False, markup=False, soft_wrap=True)
+            rules = Counter(b.rule for b in breaches)
+            console.print(f"{len(breaches)} breach(es)" + (": " + ", ".join(f"{r} {n}" for r, n in rules.most_common())
+                                                           if rules else ""), highlight=False)
+        if breaches:
+            raise typer.Exit(1)
+        return
+    with _workbench(as_json) as workbench, workbench.reading() as connection:
+        result = provenance.report(connection)
+    if as_json:
+        _print_json(result.as_dict())
+        return
+    _print_provenance(result)
+
+
+def _print_provenance(result: Any) -> None:
+    table = Table("kind", "records", "citations", "primary", "share", "on one source", title="Citations by record kind")
+    for share in [*result.kinds, result.total]:
+        table.add_row(share.kind, str(share.records), str(share.citations), str(share.primary),
+                      f"{share.primary_share:.0%}", str(share.single_source))
+    console.print(table)
+    console.print("Publisher classes: " + ", ".join(f"{k} {v}" for k, v in result.classes.items()), highlight=False)
+    console.print(f"Refused citations: {result.refused}; unclassified: {result.unclassified}; "
+                  f"without a check date: {result.unchecked}", highlight=False)
+    if result.oldest_checks:
+        console.print(f"Oldest check: {result.oldest_checks[0][0]} ({result.oldest_checks[0][1]})", highlight=False)
+    lists = Table("list", "role", "status", "official count", "recorded", "as of", "missing", title="Member and party lists")
+    for item in result.lists:
+        lists.add_row(item.name, item.role, item.status, str(item.count or "—"), str(item.recorded), item.as_of,
+                      item.missing or "")
+    console.print(lists)
 
 
 # ------------------------------------------------------------------------------------------------

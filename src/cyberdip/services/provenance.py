@@ -1,0 +1,38 @@
+"""Provenance of the knowledge base: the rules check on a curated folder, and the figures of
+what is stored (primary share, single-source records, oldest checks, partial lists)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import Connection
+
+from cyberdip.analysis import provenance
+from cyberdip.model import Record, record_type_for
+from cyberdip.sources.curated import curated_directory, read_located
+from cyberdip.sources.publishers import load_registry
+from cyberdip.store import reader
+
+CURATED_ORIGIN = "curated"
+
+
+def check_folder(directory: Path | None = None, *, only: str | None = None) -> list[provenance.Breach]:
+    """Every breach of the provenance rules in a curated folder (the shipped one by default);
+    ``only``: keep the breaches of files whose path starts with it (``actors/agencies``)."""
+    located = read_located(directory or curated_directory())
+    breaches = provenance.check(located, load_registry())
+    if only:
+        breaches = [b for b in breaches if (b.where or "").startswith(only)]
+    return breaches
+
+
+def stored_records(connection: Connection, origin: str = CURATED_ORIGIN) -> list[Record]:
+    return [
+        record_type_for(stored.id).model_validate(stored.data)
+        for stored in reader.iterate(connection, origin=origin)
+    ]
+
+
+def report(connection: Connection) -> provenance.Report:
+    """The provenance figures of the curated records in the knowledge base."""
+    return provenance.report(stored_records(connection), load_registry())
