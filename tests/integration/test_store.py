@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import shutil
-
 import datetime as dt
+import shutil
 from pathlib import Path
 
 import pytest

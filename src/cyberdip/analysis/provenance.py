@@ -88,7 +88,8 @@ def is_claimants_own(claim: AttributionClaim, classified: Classified, voices: Vo
     if entry.actor and entry.actor in claimant_voices(claim, voices):
         return True
     name = (claim.claimant_name or "").casefold()
-    return bool(name) and not claim.claimant and (name in entry.publisher.casefold() or entry.publisher.casefold() in name)
+    publisher = entry.publisher.casefold()
+    return bool(name) and not claim.claimant and (name in publisher or publisher in name)
 
 
 def citation_is_primary(record: Record, classified: Classified, voices: Voices) -> bool:
@@ -113,6 +114,10 @@ def check(items: Iterable[Located], registry: Registry) -> list[Breach]:
             breaches.append(Breach(record.id, item.where, RULE_PRIMARY, None,
                                    "no primary source; cite the official text, the depositary or the organisation's "
                                    f"own list (cited: {', '.join(_class_names(classified))})"))
+        for absence in record.lacks if isinstance(record, Actor) else []:
+            where = f"{item.where} lacks {absence.what}" if item.where else None
+            cited = [registry.classify(str(c.url)) for c in absence.sources]
+            breaches.extend(_citation_breaches(record.id, where, absence.sources, cited))
         for coverage in _coverage(record):
             where = f"{item.where} coverage {coverage.role}" if item.where else None
             cov_classified = [registry.classify(str(c.url)) for c in coverage.sources]

@@ -67,7 +67,7 @@ class Citation(Source):
         return self
 
     def source(self) -> Source:
-        return Source.model_validate(self.model_dump(exclude=CITATION_ONLY))
+        return Source.model_validate(self.model_dump(exclude=set(CITATION_ONLY)))
 
 
 #: the fields of a citation that belong to the citing record, not to the source
@@ -213,6 +213,17 @@ class AgencyRole(StrEnum):
     INTERNET_REGULATOR = "internet_regulator"
 
 
+class Absence(BaseModel):
+    """A state that has no national body or text of one kind, said with the source that shows it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+    what: Literal["national_cert", "cybersecurity_agency", "national_strategy", "foreign_ministry_cyber"]
+    as_of: PartialDate
+    note: str | None = None
+    sources: list[Citation] = Field(min_length=1)
+
+
 class Actor(Record):
     """A state, one of its agencies, an international organisation or initiative, a threat
     group, a company or a person."""
@@ -239,6 +250,7 @@ class Actor(Record):
     website: HttpUrl | None = None
     summary: str | None = None
     coverage: list[Coverage] = Field(default=[], description="organisations, initiatives: how complete each list is")
+    lacks: list[Absence] = Field(default=[], description="states: national bodies or texts they do not have")
 
     @model_validator(mode="after")
     def _check_kind(self) -> Actor:
@@ -254,6 +266,8 @@ class Actor(Record):
             raise ValueError("an agency needs a parent (the state or organisation it belongs to)")
         if self.roles and self.kind is not ActorKind.AGENCY:
             raise ValueError("only agencies have roles")
+        if self.lacks and self.kind is not ActorKind.STATE:
+            raise ValueError("only states have 'lacks'")
         _check_order(self.founded, self.dissolved, "the actor")
         return self
 

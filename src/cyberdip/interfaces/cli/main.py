@@ -362,8 +362,8 @@ def sources(
         try:
             breaches = provenance.check_folder(curated, only=only)
         except DataError as exc:
-            _fail(f"{len(exc.problems)} problem(s) in the curated data", as_json, problems=[str(p) for p in exc.problems],
-                  code=2)
+            problems = [str(p) for p in exc.problems]
+            _fail(f"{len(problems)} problem(s) in the curated data", as_json, problems=problems, code=2)
         if as_json:
             _print_json([vars(b) for b in breaches])
         else:
@@ -394,7 +394,8 @@ def _print_provenance(result: Any) -> None:
                   f"without a check date: {result.unchecked}", highlight=False)
     if result.oldest_checks:
         console.print(f"Oldest check: {result.oldest_checks[0][0]} ({result.oldest_checks[0][1]})", highlight=False)
-    lists = Table("list", "role", "status", "official count", "recorded", "as of", "missing", title="Member and party lists")
+    lists = Table("list", "role", "status", "official count", "recorded", "as of", "missing",
+                  title="Member and party lists")
     for item in result.lists:
         lists.add_row(item.name, item.role, item.status, str(item.count or "—"), str(item.recorded), item.as_of,
                       item.missing or "")

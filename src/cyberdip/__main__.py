@@ -1,0 +1,5 @@
+"""``python -m cyberdip`` runs the command line."""
+
+from cyberdip.interfaces.cli.main import run
+
+run()
