@@ -392,6 +392,13 @@ def _print_provenance(result: Any) -> None:
     console.print("Publisher classes: " + ", ".join(f"{k} {v}" for k, v in result.classes.items()), highlight=False)
     console.print(f"Refused citations: {result.refused}; unclassified: {result.unclassified}; "
                   f"without a check date: {result.unchecked}", highlight=False)
+    national = result.national
+    if national:
+        console.print(f"UN member and observer states ({national.states}) with a CERT and a strategy on record: "
+                      f"{national.cert_and_strategy}", highlight=False)
+        for what, count in national.recorded.items():
+            console.print(f"  {what.replace('_', ' ')}: {count} recorded, {national.lacking[what]} with none, "
+                          f"{len(national.missing[what])} unknown", highlight=False)
     if result.oldest_checks:
         console.print(f"Oldest check: {result.oldest_checks[0][0]} ({result.oldest_checks[0][1]})", highlight=False)
     lists = Table("list", "role", "status", "official count", "recorded", "as of", "missing",

@@ -94,11 +94,16 @@ def sources(request: Request) -> Response:
                   [[record_link(item.record_id, item.name), item.role, item.status, item.count, item.recorded,
                     item.as_of, item.missing or ""] for item in result.lists],
                   empty="No list declares how complete it is.")
+    national = Table("national", "States with each national body or text", ["what", "on record", "says none",
+                                                                           "unknown"],
+                     [[what.replace("_", " "), count, result.national.lacking[what], len(result.national.missing[what])]
+                      for what, count in result.national.recorded.items()] if result.national else [],
+                     numeric=["on record", "says none", "unknown"])
     oldest = Table("oldest", "Oldest checks", ["checked", "record", "source"],
                    [[checked, record_link(record_id, record_id), cell(url, url)]
                     for checked, record_id, url in result.oldest_checks])
     return page(request, "sources.html", title="Sources", api="/api/sources",
-                tables=[kinds, classes, lists, oldest], result=result)
+                tables=[kinds, national, classes, lists, oldest], result=result)
 
 
 @router.get("/r/{ref:path}")
