@@ -215,6 +215,55 @@ class ListCoverage:
     missing: str | None
 
 
+#: what every state should have on record, or say it lacks
+NATIONAL = ("national_cert", "cybersecurity_agency", "national_strategy", "foreign_ministry_cyber")
+
+
+@dataclass(frozen=True)
+class NationalCoverage:
+    """For each national body or text, how many UN member and observer states have one on record
+    (current: not dissolved, not superseded) and how many say they have none."""
+
+    states: int
+    recorded: dict[str, int]
+    lacking: dict[str, int]
+    cert_and_strategy: int
+    missing: dict[str, list[str]]  # what -> states with neither a record nor a stated absence
+
+    def as_dict(self) -> dict[str, object]:
+        return {"states": self.states, "recorded": self.recorded, "lacking": self.lacking,
+                "cert_and_strategy": self.cert_and_strategy,
+                "unknown": {what: len(ids) for what, ids in self.missing.items()}}
+
+
+def national_coverage(records: Iterable[Record]) -> NationalCoverage:
+    items = list(records)
+    voices = Voices(items)
+    states = [r for r in items if isinstance(r, Actor) and r.kind.value == "state" and r.un_status in
+              ("member", "observer")]
+    has: dict[str, set[str]] = {what: set() for what in NATIONAL}
+    for record in items:
+        if isinstance(record, Actor) and record.kind.value == "agency" and not record.dissolved:
+            owners = {v for v in voices.of(record.id) if v.startswith("state:")}
+            for role in record.roles:
+                if role.value in has:
+                    has[role.value] |= owners
+                if role.value == "coordinator":
+                    has["cybersecurity_agency"] |= owners
+        elif (isinstance(record, Instrument) and record.kind.value == "national_strategy" and record.owner
+              and record.status.value not in ("superseded", "ended", "lapsed")):
+            has["national_strategy"].add(record.owner)
+    lacking = {what: {s.id for s in states if any(a.what == what for a in s.lacks)} for what in NATIONAL}
+    ids = {s.id for s in states}
+    return NationalCoverage(
+        states=len(states),
+        recorded={what: len(has[what] & ids) for what in NATIONAL},
+        lacking={what: len(lacking[what]) for what in NATIONAL},
+        cert_and_strategy=len(has["national_cert"] & has["national_strategy"] & ids),
+        missing={what: sorted(ids - has[what] - lacking[what]) for what in NATIONAL},
+    )
+
+
 @dataclass
 class Report:
     kinds: list[KindShare]
@@ -225,6 +274,7 @@ class Report:
     oldest_checks: list[tuple[str, str, str]] = field(default_factory=list)  # (checked, record id, url)
     one_source: list[str] = field(default_factory=list)
     lists: list[ListCoverage] = field(default_factory=list)
+    national: NationalCoverage | None = None
 
     @property
     def total(self) -> KindShare:
@@ -248,6 +298,7 @@ class Report:
             "oldest_checks": [{"checked": c, "record": r, "url": u} for c, r, u in self.oldest_checks],
             "records_on_one_source": self.one_source,
             "lists": [vars(item) for item in self.lists],
+            "national": self.national.as_dict() if self.national else None,
         }
 
 
@@ -290,6 +341,7 @@ def report(records: Iterable[Record], registry: Registry, *, oldest: int = 20) -
         oldest_checks=checks[:oldest],
         one_source=sorted(one_source),
         lists=list_coverage(items),
+        national=national_coverage(items),
     )
 
 

@@ -158,6 +158,25 @@ class Profile:
     sources: list[dict[str, Any]]
     as_of: str | None = None
     at: str | None = None
+    lists: list[dict[str, Any]] = field(default_factory=list)
+
+
+def coverage_notes(record: dict[str, Any], listed: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """How complete each member or party list of a record is, in words: ``listed`` are the
+    membership or party records that point at it."""
+    notes = []
+    for coverage in record.get("coverage") or []:
+        role = coverage["role"]
+        recorded = sum(1 for data in listed if data.get("role") == role)
+        count = coverage.get("count")
+        official = f"{count} on the official list" if count is not None else "the official list"
+        if coverage["status"] == "complete":
+            text = f"Complete: {recorded} {role} records, as {official} gives them on {coverage['as_of']}."
+        else:
+            text = (f"Partial list: {recorded} {role} records, against {official} on {coverage['as_of']}. "
+                    f"Missing: {coverage['missing']}")
+        notes.append({**coverage, "recorded": recorded, "text": text})
+    return notes
 
 
 def profile(
@@ -212,6 +231,8 @@ def profile(
         items.sort(key=lambda i: (i.start or "9999", i.name))
 
     outgoing = _outgoing(connection, record_data)
+    listed = [data for _, kind, field_name, data in pending
+              if (kind, field_name) in (("membership", "organization"), ("party", "instrument"))]
     return Profile(
         record=record_data,
         kind=_kind_of(main_id),
@@ -221,6 +242,7 @@ def profile(
         sources=cited.get(main_id, []) or record_data.get("sources", []),
         as_of=as_of.isoformat() if as_of else None,
         at=at.isoformat() if at else None,
+        lists=coverage_notes(record_data, listed),
     )
 
 

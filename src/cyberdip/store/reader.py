@@ -156,19 +156,19 @@ def count_sources(connection: Connection) -> int:
 
 
 def cited_sources(connection: Connection, record_ids: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
-    """record id → the sources it cites (with locators), in citation order."""
+    """record id → the sources it cites (with locators, quotes and check dates), in citation order."""
     result: dict[str, list[dict[str, Any]]] = {}
     unique = sorted(set(record_ids))
     for start in range(0, len(unique), 500):
         chunk = unique[start : start + 500]
         rows = connection.execute(
-            select(citations.c.record_id, citations.c.locator, sources)
+            select(citations.c.record_id, citations.c.locator, citations.c.quote, citations.c.checked, sources)
             .join(sources, sources.c.id == citations.c.source_id)
             .where(citations.c.record_id.in_(chunk))
             .order_by(citations.c.record_id, citations.c.position)
         ).mappings()
         for row in rows:
-            entry = {k: row[k] for k in ("id", "url", "title", "publisher", "published", "locator")}
+            entry = {k: row[k] for k in ("id", "url", "title", "publisher", "published", "locator", "quote", "checked")}
             result.setdefault(row["record_id"], []).append(entry)
     return result
 

@@ -8,7 +8,7 @@ lookup index-backed:
   refers to X" is one indexed query, and every reference is a foreign key that the database
   itself keeps valid;
 - ``names``: every name and alias, normalised, for search and did-you-mean;
-- ``citations``: which sources each record cites, with the locator.
+- ``citations``: which sources each record cites, with the locator, quote and check date.
 
 ``loads`` and ``changes`` keep history: each load, and every field a load changed, so
 "what was known on a date" can be reconstructed.
@@ -107,6 +107,8 @@ citations = Table(
     Column("position", Integer, primary_key=True),
     Column("source_id", String(40), ForeignKey("sources.id"), nullable=False),
     Column("locator", Text),
+    Column("quote", Text, doc="the source's own words that show the fact"),
+    Column("checked", String(10), doc="partial ISO date the source was last checked"),
     Index("ix_citations_source", "source_id"),
 )
 

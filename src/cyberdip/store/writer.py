@@ -233,7 +233,8 @@ def _replace_index(connection: Connection, written: list[Record]) -> None:
             if norm:
                 name_rows.setdefault((r.id, norm), {"record_id": r.id, "norm": norm, "name": label})
     citation_rows = [
-        {"record_id": r.id, "position": i, "source_id": c.source().id, "locator": c.locator}
+        {"record_id": r.id, "position": i, "source_id": c.source().id, "locator": c.locator, "quote": c.quote,
+         "checked": c.checked}
         for r in written
         for i, c in enumerate(r.sources)
     ]

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request
 from pydantic import Field
 from sqlalchemy import Connection
 
-from cyberdip.services import catalogue, likeminded, norms
+from cyberdip.services import catalogue, likeminded, norms, provenance
 from cyberdip.services import timeline as timeline_service
 from cyberdip.services.votes import Selection
 from cyberdip.services.workbench import Workbench
@@ -55,6 +55,13 @@ def record(
     at: Annotated[str | None, Query(description="keep links valid on this date (YYYY-MM-DD)")] = None,
 ) -> catalogue.Profile:
     return catalogue.profile(conn, ref, as_of=parse_date(as_of, "as_of"), at=parse_date(at, "at"))
+
+
+@router.get("/sources", summary="How well the curated knowledge base is sourced")
+def sources(conn: Conn) -> dict[str, Any]:
+    """Primary share of citations per record kind, records resting on one source, oldest checks,
+    and how complete each member or party list is."""
+    return provenance.report(conn).as_dict()
 
 
 @router.get("/actors", summary="States, agencies, organisations, initiatives...")

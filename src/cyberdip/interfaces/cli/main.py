@@ -392,6 +392,13 @@ def _print_provenance(result: Any) -> None:
     console.print("Publisher classes: " + ", ".join(f"{k} {v}" for k, v in result.classes.items()), highlight=False)
     console.print(f"Refused citations: {result.refused}; unclassified: {result.unclassified}; "
                   f"without a check date: {result.unchecked}", highlight=False)
+    national = result.national
+    if national:
+        console.print(f"UN member and observer states ({national.states}) with a CERT and a strategy on record: "
+                      f"{national.cert_and_strategy}", highlight=False)
+        for what, count in national.recorded.items():
+            console.print(f"  {what.replace('_', ' ')}: {count} recorded, {national.lacking[what]} with none, "
+                          f"{len(national.missing[what])} unknown", highlight=False)
     if result.oldest_checks:
         console.print(f"Oldest check: {result.oldest_checks[0][0]} ({result.oldest_checks[0][1]})", highlight=False)
     lists = Table("list", "role", "status", "official count", "recorded", "as of", "missing",
@@ -1040,7 +1047,7 @@ def _render_profile(result: catalogue.Profile) -> None:
     if result.at:
         header += f"  [yellow](valid on {result.at})[/]"
     console.print(header)
-    skip = {"id", "name", "sources"}
+    skip = {"id", "name", "sources", "coverage", "lacks"}
     for key, value in record.items():
         if key in skip or value in (None, [], ""):
             continue
@@ -1049,7 +1056,14 @@ def _render_profile(result: catalogue.Profile) -> None:
         elif isinstance(value, list):
             value = ", ".join(str(v) for v in value)
         console.print(f"  [cyan]{key}[/]: {value}", highlight=False)
+    for absence in record.get("lacks") or []:
+        note = f" — {absence['note']}" if absence.get("note") else ""
+        console.print(f"  [cyan]has no[/] {absence['what'].replace('_', ' ')} (as of {absence['as_of']}){note}",
+                      highlight=False)
     _render_sources(result.sources, indent="  ")
+    for coverage in result.lists:
+        style = "yellow" if coverage["status"] == "partial" else "green"
+        console.print(f"  [{style}]{coverage['text']}[/]", highlight=False)
     for title, items in result.sections.items():
         table = Table(title=f"{title} ({len(items)})", title_justify="left", show_edge=False)
         table.add_column("from")
@@ -1067,9 +1081,11 @@ def _render_profile(result: catalogue.Profile) -> None:
 def _render_sources(sources: list[dict[str, Any]], indent: str = "") -> None:
     for source in sources:
         locator = f", {source['locator']}" if source.get("locator") else ""
+        quote = f": “{source['quote']}”" if source.get("quote") else ""
+        checked = f" (checked {source['checked']})" if source.get("checked") else ""
         published = f" ({source['published']})" if source.get("published") else ""
         console.print(
-            f"{indent}[dim]source:[/] {source['title']} — {source['publisher']}{published}{locator}\n"
+            f"{indent}[dim]source:[/] {source['title']} — {source['publisher']}{published}{locator}{quote}{checked}\n"
             f"{indent}        {source['url']}",
             highlight=False,
         )

@@ -17,7 +17,7 @@ from sqlalchemy import Connection
 
 from cyberdip.interfaces.web.render import Table, cell, page, record_link
 from cyberdip.model.errors import NotFound
-from cyberdip.services import catalogue, norms
+from cyberdip.services import catalogue, norms, provenance
 from cyberdip.services import timeline as timeline_service
 from cyberdip.services.workbench import Workbench
 
@@ -75,6 +75,35 @@ def search(request: Request, q: str = "") -> Response:
                     empty=f"Nothing matches “{q}”. Try a shorter name, an acronym (BSI, CERT-In) or an id "
                           "(state:DEU)." if q else "Type a name, an acronym or an id above.")
     return page(request, "search.html", title="Search", api=f"/api/search?q={quote(q)}", tables=[results], q=q)
+
+
+@router.get("/sources")
+def sources(request: Request) -> Response:
+    with workbench(request).reading() as connection:
+        result = provenance.report(connection)
+    kinds = Table("kinds", "Citations by record kind",
+                  ["kind", "records", "citations", "primary citations", "primary share", "records on one source"],
+                  [[k.kind, k.records, k.citations, k.primary, f"{k.primary_share:.0%}", k.single_source]
+                   for k in [*result.kinds, result.total]],
+                  numeric=["records", "citations", "primary citations", "records on one source"],
+                  empty="The knowledge base is empty: run `cyberdip init` to load the curated dataset.")
+    classes = Table("classes", "Citations by publisher class", ["class", "citations"],
+                    [[name.replace("_", " "), count] for name, count in result.classes.items()], numeric=["citations"])
+    lists = Table("lists", "Member and party lists", ["list", "role", "status", "official count", "recorded",
+                                                       "as of", "missing"],
+                  [[record_link(item.record_id, item.name), item.role, item.status, item.count, item.recorded,
+                    item.as_of, item.missing or ""] for item in result.lists],
+                  empty="No list declares how complete it is.")
+    national = Table("national", "States with each national body or text", ["what", "on record", "says none",
+                                                                           "unknown"],
+                     [[what.replace("_", " "), count, result.national.lacking[what], len(result.national.missing[what])]
+                      for what, count in result.national.recorded.items()] if result.national else [],
+                     numeric=["on record", "says none", "unknown"])
+    oldest = Table("oldest", "Oldest checks", ["checked", "record", "source"],
+                   [[checked, record_link(record_id, record_id), cell(url, url)]
+                    for checked, record_id, url in result.oldest_checks])
+    return page(request, "sources.html", title="Sources", api="/api/sources",
+                tables=[kinds, national, classes, lists, oldest], result=result)
 
 
 @router.get("/r/{ref:path}")
