@@ -8,7 +8,9 @@ from stix2validator import ValidationOptions, validate_string
 from typer.testing import CliRunner
 
 from cyberdip.interfaces.cli.main import app
+from cyberdip.model import AttributionClaim
 from cyberdip.services.stix_export import stix_id
+from cyberdip.sources.curated import load_curated
 
 runner = CliRunner()
 
@@ -33,7 +35,9 @@ def test_claims_become_attributions_by_their_claimant(loaded_url: str) -> None:
     wannacry = stix_id("incident", "incident:wannacry-2017")
     attributions = [o for o in objects.values() if o["type"] == "relationship"
                     and o["relationship_type"] == "attributed-to" and o["source_ref"] == wannacry]
-    assert len(attributions) >= 2  # several claimants, kept apart
+    claims = [c for c in load_curated() if isinstance(c, AttributionClaim) and c.subject == "incident:wannacry-2017"]
+    assert len(attributions) == len(claims) >= 2  # one relationship per claim, several claimants kept apart
     claimants = {objects[o["created_by_ref"]]["name"] for o in attributions}
-    assert len(claimants) == len(attributions)
+    assert {"United States", "United Kingdom", "Japan"} <= claimants
+    assert len(claimants) == len({c.claimant or c.claimant_name for c in claims})
     assert all(o["object_marking_refs"] for o in objects.values() if o["type"] != "marking-definition")
