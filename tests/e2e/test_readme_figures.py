@@ -54,8 +54,8 @@ def test_console_examples_print_what_the_command_prints(loaded_url: str, monkeyp
         pytest.skip("the figures are the same on both databases; printed once")
     printed = run(loaded_url, monkeypatch, *command)
     shown = " ".join(command)
-    examples = console_outputs(f"cyberdip {shown}") + [[line] for line in
-                                                      sum(console_outputs(f"cyberdip {shown} | tail -1"), [])]
+    last_lines = [output[-1:] for output in console_outputs(f"cyberdip {shown} | tail -1")]
+    examples = console_outputs(f"cyberdip {shown}") + last_lines
     assert examples, f"the README shows no `cyberdip {shown}`"
     for example in examples:
         expected = printed[-len(example):]

@@ -176,3 +176,19 @@ def test_a_host_classified_two_ways_is_refused(tmp_path: Path) -> None:
     (tmp_path / "b.yaml").write_text("- {host: example.org, publisher: Ex, class: refused}\n", encoding="utf-8")
     with pytest.raises(DataError, match="refused host needs a reason"):
         load_registry(tmp_path)
+
+
+def test_a_complete_member_list_counts_current_members_only() -> None:
+    coe = Actor.model_validate({
+        "id": "org:coe", "kind": "organization", "name": "Council of Europe",
+        "sources": [cite("https://www.coe.int/en/web/portal")],
+        "coverage": [{"role": "member", "status": "complete", "count": 1, "as_of": "2026-12-07",
+                      "sources": [cite("https://www.coe.int/en/web/portal/46-members")]}]})
+
+    def member(iso3: str, until: str | None) -> Membership:
+        return Membership.model_validate({"member": f"state:{iso3}", "organization": "org:coe", "role": "member",
+                                          "valid_from": "1996", "valid_to": until,
+                                          "sources": [cite("https://www.coe.int/en/web/portal")]})
+
+    assert breaches(coe, member("DEU", None), member("RUS", "2022-03-16")) == []
+    assert [b.rule for b in breaches(coe, member("DEU", None), member("FRA", None))] == [provenance.RULE_COMPLETE]

@@ -164,10 +164,11 @@ def _coverage(record: Record) -> list[Coverage]:
 
 
 def _role_counts(records: Iterable[Record]) -> Counter[tuple[str, str]]:
-    """(organisation or instrument, role) → how many membership or party records it has."""
+    """(organisation or instrument, role) → how many current membership records (no end date) or
+    party records it has: what an official list of today counts."""
     counts: Counter[tuple[str, str]] = Counter()
     for record in records:
-        if record.KIND == "membership":
+        if record.KIND == "membership" and record.valid_to is None:  # type: ignore[attr-defined]
             counts[(record.organization, record.role.value)] += 1  # type: ignore[attr-defined]
         elif record.KIND == "party":
             counts[(record.instrument, record.role.value)] += 1  # type: ignore[attr-defined]

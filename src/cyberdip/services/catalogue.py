@@ -13,6 +13,7 @@ from cyberdip.analysis.matching import fuzzy_matches, word_matches
 from cyberdip.model import Record, record_type_for
 from cyberdip.model.errors import NotFound
 from cyberdip.model.values import ID_PREFIXES, date_ceil, date_floor, normalise_name
+from cyberdip.sources.publishers import shipped_registry
 from cyberdip.store import history, reader
 from cyberdip.store.reader import StoredRecord
 
@@ -167,16 +168,26 @@ def coverage_notes(record: dict[str, Any], listed: list[dict[str, Any]]) -> list
     notes = []
     for coverage in record.get("coverage") or []:
         role = coverage["role"]
-        recorded = sum(1 for data in listed if data.get("role") == role)
+        recorded = sum(1 for data in listed if data.get("role") == role and not data.get("valid_to"))
         count = coverage.get("count")
         official = f"{count} on the official list" if count is not None else "the official list"
         if coverage["status"] == "complete":
-            text = f"Complete: {recorded} {role} records, as {official} gives them on {coverage['as_of']}."
+            text = f"Complete: {recorded} current {role} records, as {official} gives them on {coverage['as_of']}."
         else:
-            text = (f"Partial list: {recorded} {role} records, against {official} on {coverage['as_of']}. "
+            text = (f"Partial list: {recorded} current {role} records, against {official} on {coverage['as_of']}. "
                     f"Missing: {coverage['missing']}")
         notes.append({**coverage, "recorded": recorded, "text": text})
     return notes
+
+
+def _with_classes(sources: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each cited source with its publisher's class from the registry (government, news ...)."""
+    registry = shipped_registry()
+    found = []
+    for source in sources:
+        publisher_class = registry.classify(str(source["url"])).class_
+        found.append({**source, "class": publisher_class.value if publisher_class else None})
+    return found
 
 
 def profile(
@@ -239,7 +250,7 @@ def profile(
         name=_as_record(main_id, record_data).label(),
         references=outgoing,
         sections=sections,
-        sources=cited.get(main_id, []) or record_data.get("sources", []),
+        sources=_with_classes(cited.get(main_id, []) or record_data.get("sources", [])),
         as_of=as_of.isoformat() if as_of else None,
         at=at.isoformat() if at else None,
         lists=coverage_notes(record_data, listed),

@@ -8,6 +8,7 @@ registry ships as YAML files under ``data/publishers/``; the most specific entry
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from dataclasses import dataclass
@@ -138,6 +139,12 @@ def _is_ip(host: str) -> bool:
 
 def registry_directory() -> Path:
     return Path(str(resources.files("cyberdip") / "data" / "publishers"))
+
+
+@functools.cache
+def shipped_registry() -> Registry:
+    """The registry shipped with cyberdip, read once per process."""
+    return load_registry()
 
 
 def load_registry(directory: Path | None = None) -> Registry:

@@ -18,6 +18,7 @@ from typing import Any
 import typer
 from pydantic_core import to_jsonable_python
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from cyberdip.interfaces import charts
@@ -401,12 +402,12 @@ def _print_provenance(result: Any) -> None:
                           f"{len(national.missing[what])} unknown", highlight=False)
     if result.oldest_checks:
         console.print(f"Oldest check: {result.oldest_checks[0][0]} ({result.oldest_checks[0][1]})", highlight=False)
-    lists = Table("list", "role", "status", "official count", "recorded", "as of", "missing",
-                  title="Member and party lists")
+    lists = Table("list", "role", "status", "official count", "recorded", "as of", title="Member and party lists")
     for item in result.lists:
-        lists.add_row(item.name, item.role, item.status, str(item.count or "—"), str(item.recorded), item.as_of,
-                      item.missing or "")
+        lists.add_row(item.record_id, item.role, item.status, "—" if item.count is None else str(item.count),
+                      str(item.recorded), item.as_of)
     console.print(lists)
+    console.print("What each partial list is missing: cyberdip show ID, or /sources.", highlight=False)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -1084,8 +1085,10 @@ def _render_sources(sources: list[dict[str, Any]], indent: str = "") -> None:
         quote = f": “{source['quote']}”" if source.get("quote") else ""
         checked = f" (checked {source['checked']})" if source.get("checked") else ""
         published = f" ({source['published']})" if source.get("published") else ""
+        kind = escape(f" [{source['class'].replace('_', ' ')}]") if source.get("class") else ""
+        what = f"{source['title']} — {source['publisher']}{kind}{published}{locator}{quote}{checked}"
         console.print(
-            f"{indent}[dim]source:[/] {source['title']} — {source['publisher']}{published}{locator}{quote}{checked}\n"
+            f"{indent}[dim]source:[/] {what}\n"
             f"{indent}        {source['url']}",
             highlight=False,
         )
