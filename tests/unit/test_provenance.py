@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 
 from cyberdip.analysis import provenance
-from cyberdip.model import Actor, AttributionClaim, Instrument, Membership, Party, Record
+from cyberdip.model import Actor, AttributionClaim, Instrument, Located, Membership, Party, Record
 from cyberdip.model.errors import DataError
-from cyberdip.sources.curated import Located
-from cyberdip.sources.publishers import Publisher, PublisherClass, Registry, load_registry
+from cyberdip.model.publishers import Publisher, PublisherClass, Registry
+from cyberdip.sources.publishers import load_registry
 
 REGISTRY = Registry([
     Publisher.model_validate(entry) for entry in (

@@ -18,10 +18,9 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from cyberdip.model import Actor, AttributionClaim, Citation, Coverage, Instrument, Record
+from cyberdip.model import Actor, AttributionClaim, Citation, Coverage, Instrument, Located, Record
+from cyberdip.model.publishers import Classified, PublisherClass, Registry
 from cyberdip.model.records import ClaimantKind, CoverageStatus
-from cyberdip.sources.curated import Located
-from cyberdip.sources.publishers import Classified, PublisherClass, Registry
 
 #: record kinds whose facts need at least one primary source
 NEEDS_PRIMARY = ("response", "commitment", "instrument", "party", "membership")

@@ -9,6 +9,7 @@ source is invalid. Sharing records (partners, grants, STIX objects) live with th
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, ClassVar, Literal
 
@@ -164,6 +165,14 @@ class Record(BaseModel):
             if value is not None:
                 return str(value.value if hasattr(value, "value") else value)
         return None
+
+
+@dataclass(frozen=True)
+class Located:
+    """A validated record and where it was read from (``file:line``), for messages that name it."""
+
+    record: Record
+    where: str
 
 
 def _check_order(start: str | None, end: str | None, what: str) -> None:

@@ -11,7 +11,6 @@ every cited URL described the same way everywhere.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -27,6 +26,7 @@ from cyberdip.model import (
     GroupLink,
     Incident,
     Instrument,
+    Located,
     Matter,
     Membership,
     Norm,
@@ -58,14 +58,6 @@ KIND_FILES: dict[str, type[Record]] = {
 
 #: libyaml's parser when available (ten times faster), the pure-Python one otherwise
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-@dataclass(frozen=True)
-class Located:
-    """A validated record and where it was read from."""
-
-    record: Record
-    where: str
 
 
 def curated_directory() -> Path:
