@@ -99,3 +99,15 @@ def test_an_uninitialised_database_gives_503(tmp_path: object) -> None:
         response = test_client.get("/api/stats")
     bench.close()
     assert response.status_code == 503 and "cyberdip init" in response.json()["error"]
+
+
+def test_the_api_root_lists_its_routes_and_pages_have_an_icon(client: TestClient) -> None:
+    index = client.get("/api").json()
+    paths = {route["path"]: route for route in index["routes"]}
+    assert {"/api/search", "/api/sources", "/api/records/{ref}"} <= set(paths)
+    assert paths["/api/sources"]["methods"] == ["GET"] and paths["/api/sources"]["summary"]
+    assert index["docs"] == "/api/docs" and client.get(index["openapi"]).status_code == 200
+    assert client.get("/api/").json() == index
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 200 and icon.headers["content-type"].startswith("image/svg+xml")
+    assert 'rel="icon" href="/static/favicon.svg"' in client.get("/").text

@@ -15,7 +15,7 @@ from fastapi import FastAPI, Request
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.openapi.utils import get_openapi
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES
 
@@ -108,6 +108,23 @@ def create_workbench_app(workbench: Workbench) -> FastAPI:
             swagger_favicon_url="/vendor/swagger-ui/favicon-32x32.png",
         )
 
+
+    @app.get("/api", include_in_schema=False)
+    @app.get("/api/", include_in_schema=False)
+    def api_index() -> dict[str, Any]:
+        """What the JSON API offers: every route with its methods and summary."""
+        routes = [
+            {"path": path, "methods": sorted(method.upper() for method in operations),
+             "summary": next(iter(operations.values())).get("summary", "")}
+            for path, operations in app.openapi()["paths"].items()
+            if path.startswith("/api/")
+        ]
+        return {"name": app.title, "version": app.version, "docs": "/api/docs", "openapi": "/api/openapi.json",
+                "taxii": "/taxii2/", "routes": sorted(routes, key=lambda r: r["path"])}
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> FileResponse:
+        return FileResponse(STATIC / "favicon.svg", media_type="image/svg+xml")
 
     @app.exception_handler(NotFound)
     def not_found(request: Request, exc: NotFound) -> JSONResponse:
