@@ -143,11 +143,19 @@ def test_export_csv_and_json(loaded_url: str) -> None:
     assert len(norms) >= 11 and all(n["sources"] for n in norms)
 
 
+
+def test_export_of_an_unknown_kind_is_an_error_naming_the_right_one(loaded_url: str) -> None:
+    result = runner.invoke(app, ["export", "--kind", "state"], env={"CYBERDIP_DB": loaded_url, "COLUMNS": "200"})
+    assert result.exit_code == 2 and result.stdout == ""
+    said = " ".join(result.output.replace("│", " ").split())
+    assert "'state' records are of kind 'actor'" in said and "choose from actor, claim" in said
+
+
 def test_stats_json(loaded_url: str) -> None:
     code, out = cli(loaded_url, "stats", "--json")
     assert code == 0
     stats = json.loads(out)
-    assert stats["by_subkind"]["actor"]["state"] == 200  # 193 members, 2 observers, 5 former holders of a seat
+    assert stats["by_subkind"]["actor"]["state"] == 200  # 193 members, 2 observers, 4 former members, Taiwan
     assert stats["sources"] > 100
 
 

@@ -10,13 +10,26 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from cyberdip.model.values import ID_PREFIXES
 from cyberdip.store import reader
 
 CSV_COLUMNS = ("id", "kind", "subkind", "name", "start", "end", "origin", "source_urls")
 
 
+def check_kinds(kinds: Sequence[str]) -> None:
+    """Refuse a record kind that does not exist, naming the right one when a subkind was typed
+    (``state`` is a kind of ``actor``)."""
+    known = sorted(set(ID_PREFIXES.values()))
+    for kind in kinds:
+        if kind in known:
+            continue
+        hint = f"; {kind!r} records are of kind {ID_PREFIXES[kind]!r}" if kind in ID_PREFIXES else ""
+        raise ValueError(f"unknown record kind {kind!r}{hint}; choose from {', '.join(known)}")
+
+
 def export_records(connection: Connection, fmt: str, kinds: Sequence[str] = ()) -> Iterator[str]:
     """Stream every record as JSON (one document) or CSV (one row per record), in id order."""
+    check_kinds(kinds)
     if fmt == "json":
         yield from _json(connection, kinds)
     elif fmt == "csv":

@@ -317,6 +317,10 @@ def export_command(
     """Export the knowledge base (every record with its sources)."""
     if fmt not in ("json", "csv", "stix"):
         raise typer.BadParameter("choose json, csv or stix", param_hint="--format")
+    try:
+        export.check_kinds(kind)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--kind") from None
     with _workbench() as workbench, workbench.reading() as connection:
         chunks: Iterator[str] = (
             iter([json.dumps(stix_export.export_bundle(connection), indent=2, ensure_ascii=False) + "\n"])
