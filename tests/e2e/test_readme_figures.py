@@ -50,8 +50,6 @@ def test_init_counts_are_the_shipped_records() -> None:
 @pytest.mark.parametrize("command", [["stats"], ["sources"]])
 def test_console_examples_print_what_the_command_prints(loaded_url: str, monkeypatch: pytest.MonkeyPatch,
                                                         command: list[str]) -> None:
-    if loaded_url.startswith("postgresql"):
-        pytest.skip("the figures are the same on both databases; printed once")
     printed = run(loaded_url, monkeypatch, *command)
     shown = " ".join(command)
     last_lines = [output[-1:] for output in console_outputs(f"cyberdip {shown} | tail -1")]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -64,6 +64,11 @@ COUNTERPART: dict[tuple[str, str], str] = {
 }
 
 _KIND_ORDER = {"actor": 0, "instrument": 1, "event": 2, "incident": 3, "norm": 4, "matter": 5}
+#: points a match loses for being a record people rarely mean by a name: thousands of roll calls
+#: share words with states and treaties ("China", "Science"), so they come after them
+_KIND_PENALTY = {"rollcall": 25.0, "grouplink": 25.0, "membership": 10.0, "party": 10.0}
+#: points a record loses for coming from an imported dataset rather than the curated one
+_IMPORTED_PENALTY = 3.0
 
 
 @dataclass(frozen=True)
@@ -76,8 +81,10 @@ class SearchHit:
     score: float
 
 
-def search(connection: Connection, text: str, *, limit: int = 20) -> list[SearchHit]:
-    """Records whose id, name or alias matches ``text``: exact first, then prefix, then fuzzy."""
+def search(connection: Connection, text: str, *, limit: int = 20, kinds: Sequence[str] = ()) -> list[SearchHit]:
+    """Records whose id, name or alias matches ``text``: exact first, then prefix, then fuzzy;
+    among equal matches states, bodies, instruments and incidents before roll calls, curated
+    records before imported ones. ``kinds`` keeps only those record kinds."""
     query = text.strip()
     norm = normalise_name(query)
     if not norm:
@@ -92,9 +99,12 @@ def search(connection: Connection, text: str, *, limit: int = 20) -> list[Search
         offer(query, query, 101.0)
     for record_id, name in reader.names_exact(connection, norm):
         offer(record_id, name, 100.0)
+    rarely_meant = tuple(f"{prefix}:" for prefix, kind in ID_PREFIXES.items() if kind in _KIND_PENALTY)
+    for record_id, name in reader.names_with_prefix(connection, norm, limit * 5, skip_prefixes=rarely_meant):
+        offer(record_id, name, 90.0)
     for record_id, name in reader.names_with_prefix(connection, norm, limit * 5):
         offer(record_id, name, 90.0)
-    if len(scored) < limit:
+    if sum(1 for record_id in scored if ID_PREFIXES.get(record_id.split(":", 1)[0]) not in _KIND_PENALTY) < limit:
         candidates = reader.all_names(connection)
         for match in word_matches(norm, candidates):
             offer(match.record_id, match.name, match.score)
@@ -102,9 +112,11 @@ def search(connection: Connection, text: str, *, limit: int = 20) -> list[Search
             offer(match.record_id, match.name, min(match.score, 80.0))
     found = reader.get_many(connection, list(scored))
     hits = [
-        SearchHit(rid, found[rid].name, found[rid].kind, found[rid].subkind, matched, score)
+        SearchHit(rid, found[rid].name, found[rid].kind, found[rid].subkind, matched,
+                  score - _KIND_PENALTY.get(found[rid].kind, 0.0)
+                  - (_IMPORTED_PENALTY if found[rid].origin != "curated" else 0.0))
         for rid, (score, matched) in scored.items()
-        if rid in found
+        if rid in found and (not kinds or found[rid].kind in kinds or found[rid].subkind in kinds)
     ]
     hits.sort(key=lambda h: (-h.score, _KIND_ORDER.get(h.kind, 9), h.name))
     return hits[:limit]

@@ -78,15 +78,15 @@ def names_exact(connection: Connection, norm: str) -> list[tuple[str, str]]:
     return [(row.record_id, row.name) for row in rows]
 
 
-def names_with_prefix(connection: Connection, norm: str, limit: int) -> list[tuple[str, str]]:
-    """(record id, name) pairs whose normalised name starts with ``norm`` (a range scan)."""
+def names_with_prefix(connection: Connection, norm: str, limit: int,
+                      skip_prefixes: Sequence[str] = ()) -> list[tuple[str, str]]:
+    """(record id, name) pairs whose normalised name starts with ``norm`` (a range scan),
+    leaving out records whose id starts with one of ``skip_prefixes`` (``rollcall:``)."""
     upper = norm + "\U0010ffff"
-    rows = connection.execute(
-        select(names.c.record_id, names.c.name)
-        .where(and_(names.c.norm >= norm, names.c.norm < upper))
-        .order_by(names.c.norm)
-        .limit(limit)
-    )
+    query = select(names.c.record_id, names.c.name).where(and_(names.c.norm >= norm, names.c.norm < upper))
+    for prefix in skip_prefixes:
+        query = query.where(names.c.record_id.not_like(prefix + "%"))
+    rows = connection.execute(query.order_by(names.c.norm).limit(limit))
     return [(row.record_id, row.name) for row in rows]
 
 

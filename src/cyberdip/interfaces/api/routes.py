@@ -38,8 +38,10 @@ def parse_date(value: str | None, name: str) -> dt.date | None:
 
 @router.get("/search", summary="Find records by name, alias, acronym, symbol or id")
 def search(conn: Conn, q: Annotated[str, Query(min_length=1, max_length=200)],
-           limit: Annotated[int, Query(ge=1, le=500)] = 20) -> list[catalogue.SearchHit]:
-    return catalogue.search(conn, q, limit=limit)
+           limit: Annotated[int, Query(ge=1, le=500)] = 20,
+           kind: Annotated[list[str] | None, Query(description="only this kind or subkind (repeatable)")] = None,
+           ) -> list[catalogue.SearchHit]:
+    return catalogue.search(conn, q, limit=limit, kinds=kind or ())
 
 
 @router.get("/records/{ref:path}/history", summary="The change log of one record")

@@ -240,11 +240,13 @@ def fetch_unga(
 def search(
     text: str = typer.Argument(..., help="A name, alias, acronym, symbol or id."),
     limit: int = typer.Option(20, min=1, max=500),
+    kind: list[str] = typer.Option([], "--kind", help="Only records of this kind or subkind (repeatable): state, "
+                                   "agency, organization, instrument, incident, rollcall..."),
     as_json: bool = JsonOption,
 ) -> None:
     """Find states, agencies, organisations, instruments, events... by name or alias."""
     with _workbench(as_json) as workbench, workbench.reading() as connection:
-        hits = catalogue.search(connection, text, limit=limit)
+        hits = catalogue.search(connection, text, limit=limit, kinds=kind)
     if as_json:
         _print_json(hits)
         return

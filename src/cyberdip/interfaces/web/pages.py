@@ -65,16 +65,17 @@ def home(request: Request) -> Response:
 
 
 @router.get("/search")
-def search(request: Request, q: str = "") -> Response:
+def search(request: Request, q: str = "", kind: str = "") -> Response:
     hits = []
     if q.strip():
         with workbench(request).reading() as connection:
-            hits = catalogue.search(connection, q[:200], limit=50)
+            hits = catalogue.search(connection, q[:200], limit=50, kinds=[kind] if kind else ())
     results = Table("results", f"Results for “{q}”" if q else "Results", ["name", "kind", "matched", "id"],
                     [[record_link(h.id, h.name), h.subkind or h.kind, h.matched, h.id] for h in hits],
                     empty=f"Nothing matches “{q}”. Try a shorter name, an acronym (BSI, CERT-In) or an id "
                           "(state:DEU)." if q else "Type a name, an acronym or an id above.")
-    return page(request, "search.html", title="Search", api=f"/api/search?q={quote(q)}", tables=[results], q=q)
+    api = f"/api/search?q={quote(q)}" + (f"&kind={quote(kind)}" if kind else "")
+    return page(request, "search.html", title="Search", api=api, tables=[results], q=q, kind=kind)
 
 
 @router.get("/sources")
