@@ -1,60 +1,61 @@
-"""The README's figures come from the commands it shows: they are run here on the shipped dataset
-and compared line by line, so the README cannot drift from the data."""
+"""The README's figures and console examples come from the commands it shows: each is run here on
+the shipped dataset (with the UN votes where it needs them) and compared line by line, so the
+README cannot drift from the data. `python tests/readme_examples.py CURATED_URL VOTED_URL`
+rewrites the README after a deliberate change."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from cyberdip.interfaces.cli.main import app
+from cyberdip.services import loading
+from cyberdip.services.settings import Settings
+from cyberdip.services.workbench import Workbench
 from cyberdip.sources.curated import load_curated
+from tests import readme_examples
+from tests.readme_examples import Example, examples, run
 
-README = Path(__file__).resolve().parents[2] / "README.md"
-#: the terminal width the README's console examples are printed at
-COLUMNS = "100"
-
-
-def console_outputs(command: str) -> list[list[str]]:
-    """The printed lines that follow each ``$ command`` in the README's console blocks."""
-    found = []
-    for block in re.findall(r"```console\n(.*?)```", README.read_text(encoding="utf-8"), re.S):
-        lines = block.rstrip("\n").split("\n")
-        for index, line in enumerate(lines):
-            if line == f"$ {command}":
-                output = []
-                for following in lines[index + 1:]:
-                    if following.startswith("$ "):
-                        break
-                    output.append(following)
-                found.append(output)
-    return found
+CURATED = [e for e in examples() if readme_examples.database_for(e, "curated", "voted") == "curated"]
+VOTED = [e for e in examples() if readme_examples.database_for(e, "curated", "voted") == "voted"]
 
 
-def run(loaded_url: str, monkeypatch: pytest.MonkeyPatch, *args: str) -> list[str]:
-    monkeypatch.setenv("CYBERDIP_DB", loaded_url)
-    result = CliRunner().invoke(app, list(args), env={"COLUMNS": COLUMNS})
-    assert result.exit_code == 0, result.output
-    return [line.rstrip() for line in result.output.rstrip("\n").split("\n")]
+def example_id(example: Example) -> str:
+    return example.command.removeprefix("cyberdip ")[:60]
+
+
+def test_the_readme_shows_examples_of_both_kinds() -> None:
+    assert len(CURATED) >= 10 and len(VOTED) >= 5
+
+
+@pytest.mark.parametrize("example", CURATED, ids=example_id)
+def test_console_examples_print_what_the_command_prints(loaded_url: str, example: Example) -> None:
+    assert example.shown == run(example, loaded_url)
+
+
+@pytest.mark.parametrize("example", VOTED, ids=example_id)
+def test_vote_examples_print_what_the_command_prints(voted_url: str, example: Example) -> None:
+    assert example.shown == run(example, voted_url)
 
 
 def test_init_counts_are_the_shipped_records() -> None:
     total = len(load_curated())
-    first, again = console_outputs("cyberdip init")
+    first, again = (e.shown for e in examples() if e.command == "cyberdip init")
     assert first[-1] == f"Curated dataset: {total} added, 0 changed, 0 removed, 0 unchanged"
     assert again[-1] == f"Curated dataset: 0 added, 0 changed, 0 removed, {total} unchanged"
 
 
-@pytest.mark.parametrize("command", [["stats"], ["sources"]])
-def test_console_examples_print_what_the_command_prints(loaded_url: str, monkeypatch: pytest.MonkeyPatch,
-                                                        command: list[str]) -> None:
-    printed = run(loaded_url, monkeypatch, *command)
-    shown = " ".join(command)
-    last_lines = [output[-1:] for output in console_outputs(f"cyberdip {shown} | tail -1")]
-    examples = console_outputs(f"cyberdip {shown}") + last_lines
-    assert examples, f"the README shows no `cyberdip {shown}`"
-    for example in examples:
-        expected = printed[-len(example):]
-        assert [line.rstrip() for line in example] == expected
+def test_the_vote_import_example_is_what_an_import_prints(tmp_path: Path, shared_data: Path) -> None:
+    [example] = [e for e in examples() if e.command.startswith("cyberdip import unga ")]
+    url = f"sqlite:///{tmp_path / 'votes.db'}"
+    bench = Workbench.open(Settings(database_url=url))
+    loading.init_database(bench)
+    bench.close()
+    local = Example(example.command.replace("../shared/data/", str(shared_data) + "/"), example.shown, example.block)
+    assert example.shown == run(local, url)
+
+
+def test_the_records_import_example_adds_the_readme_file(workbench: Workbench) -> None:
+    [example] = [e for e in examples() if e.command.startswith("cyberdip import records ")]
+    loading.init_database(workbench)
+    assert example.shown == run(example, workbench.settings.database_url)

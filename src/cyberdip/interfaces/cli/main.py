@@ -22,6 +22,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from cyberdip.interfaces import charts
+from cyberdip.model import record_type_for
 from cyberdip.model.errors import DataError, NotFound, Problem
 from cyberdip.model.sharing import TLP, version_key
 from cyberdip.services import (
@@ -1055,7 +1056,9 @@ def _render_profile(result: catalogue.Profile) -> None:
         header += f"  [yellow](valid on {result.at})[/]"
     console.print(header)
     skip = {"id", "name", "sources", "coverage", "lacks"}
-    for key, value in record.items():
+    declared = list(record_type_for(str(record["id"])).model_fields)  # the same order on every database
+    for key, value in sorted(record.items(), key=lambda item: declared.index(item[0]) if item[0] in declared
+                             else len(declared)):
         if key in skip or value in (None, [], ""):
             continue
         if key in result.references:
