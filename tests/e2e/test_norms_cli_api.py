@@ -49,3 +49,15 @@ def test_routes(loaded: Workbench) -> None:
         assert client.get("/api/incidents", params={"norm": "norm:gge2015-13i"}).json()
         assert client.get("/api/claims/incident:notpetya-2017").json()
         assert "norm:gge2015-13f" in client.get("/api/norms/summary").json()
+
+
+def test_claims_by_one_state_against_another(loaded_url: str, loaded: Workbench) -> None:
+    code, rows = cli(loaded_url, "claims", "--by", "United Kingdom", "--against", "Russia")
+    assert code == 0 and isinstance(rows, list) and "claim:notpetya-2017/gbr" in {r["id"] for r in rows}
+    assert all("state:GBR" in (r.get("claimant"), r.get("claimant_state")) and r["attributed_to"] == "state:RUS"
+               for r in rows)
+    with TestClient(create_app(loaded)) as client:
+        assert client.get("/api/claims", params={"by": "GBR", "against": "RUS"}).json() == rows
+        assert client.get("/api/claims").status_code == 400
+    code, error = cli(loaded_url, "claims", "--by", "Atlantis")
+    assert code == 1 and "Atlantis" in error["error"]  # type: ignore[index]

@@ -236,12 +236,22 @@ def _attributions(connection: Connection, rows: list[StoredRecord]) -> dict[str,
     return attributed
 
 
-def claims(connection: Connection, ref: str) -> list[dict[str, Any]]:
-    """Attribution claims about an incident or group, or made by or against an actor."""
-    subject = resolve(connection, ref)
-    rows = {r.id: r for field in ("subject", "attributed_to", "claimant", "claimant_state")
-            for r in reader.referrers(connection, subject.id, kind="claim", field=field)}
-    return sorted((r.data for r in rows.values()), key=lambda c: (c.get("date") or "", c["id"]))
+def claims(connection: Connection, ref: str | None = None, *, by: str | None = None,
+           against: str | None = None) -> list[dict[str, Any]]:
+    """Attribution claims about an incident or group, or made by or against an actor; ``by``
+    keeps the claims a state, agency or organisation made (itself or its government), ``against``
+    those that name a given actor as responsible."""
+    if not (ref or by or against):
+        raise ValueError("name an incident, group or actor, or say --by or --against")
+    found: dict[str, Any] | None = None
+    for target, fields in ((ref, ("subject", "attributed_to", "claimant", "claimant_state")),
+                           (by, ("claimant", "claimant_state")), (against, ("attributed_to",))):
+        if target is None:
+            continue
+        record_id = resolve(connection, target).id
+        rows = {r.id: r for field in fields for r in reader.referrers(connection, record_id, kind="claim", field=field)}
+        found = rows if found is None else {rid: row for rid, row in found.items() if rid in rows}
+    return sorted((r.data for r in (found or {}).values()), key=lambda c: (c.get("date") or "", c["id"]))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -198,6 +198,11 @@ def incident_list(conn: Conn, actor: str | None = None, norm: str | None = None,
     return norms.incidents(conn, actor=actor, norm=norm, start=start, end=end, limit=limit)
 
 
+@router.get("/claims", summary="Attribution claims made by one actor (by) and/or naming another (against)")
+def claims_between(conn: Conn, by: str | None = None, against: str | None = None) -> list[dict[str, Any]]:
+    return norms.claims(conn, by=by, against=against)
+
+
 @router.get("/claims/{ref:path}", summary="Attribution claims about an incident or group, or by or against an actor")
-def claim_list(conn: Conn, ref: str) -> list[dict[str, Any]]:
-    return norms.claims(conn, ref)
+def claim_list(conn: Conn, ref: str, by: str | None = None, against: str | None = None) -> list[dict[str, Any]]:
+    return norms.claims(conn, ref, by=by, against=against)

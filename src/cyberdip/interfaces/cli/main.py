@@ -686,12 +686,16 @@ def incidents(
 
 @app.command()
 def claims(
-    ref: str = typer.Argument(..., help="An incident, a threat group, or an actor."),
+    ref: str | None = typer.Argument(None, help="An incident, a threat group, or an actor."),
+    by: str | None = typer.Option(None, "--by", help="Only claims made by this state, agency or organisation."),
+    against: str | None = typer.Option(None, "--against", help="Only claims naming this actor as responsible."),
     as_json: bool = JsonOption,
 ) -> None:
-    """Attribution claims about an incident or group, or made by or against an actor."""
+    """Attribution claims about an incident or group, made by or against an actor (--by X --against Y)."""
+    if not (ref or by or against):
+        raise typer.BadParameter("name an incident, group or actor, or use --by and/or --against", param_hint="REF")
     with _workbench(as_json) as workbench, workbench.reading() as connection:
-        rows = norms.claims(connection, ref)
+        rows = norms.claims(connection, ref, by=by, against=against)
     if as_json:
         _print_json(rows)
         return
