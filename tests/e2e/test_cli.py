@@ -163,3 +163,17 @@ def test_a_query_on_an_uninitialised_database_says_what_to_do(tmp_path: object) 
     result = runner.invoke(app, ["search", "Germany", "--json"], env={"CYBERDIP_DB": f"sqlite:///{tmp_path}/x.db"})
     assert result.exit_code == 1
     assert "cyberdip init" in json.loads(result.stdout)["error"]
+
+
+def test_matters_list_parents_before_their_sub_matters_with_counts(loaded_url: str) -> None:
+    result = runner.invoke(app, ["matters", "--json"], env={"CYBERDIP_DB": loaded_url})
+    assert result.exit_code == 0
+    rows = json.loads(result.stdout)
+    order = [row["id"] for row in rows]
+    for row in rows:
+        if row["parent"]:
+            assert order.index(row["parent"]) < order.index(row["id"])
+    by_id = {row["id"]: row for row in rows}
+    assert by_id["matter:cyber-norms"]["parent"] == "matter:un-cyber-process"
+    assert by_id["matter:cybercrime"]["referred"]["instrument"] >= 3  # Budapest, its protocols, the UN convention
+    assert "rollcall" not in by_id["matter:cybercrime"]["referred"]  # no votes imported here

@@ -387,6 +387,37 @@ def record_history(connection: Connection, ref: str) -> list[dict[str, Any]]:
     ]
 
 
+@dataclass(frozen=True)
+class MatterRow:
+    id: str
+    name: str
+    parent: str | None
+    summary: str | None
+    referred: dict[str, int]  # record kind → how many records are on this matter
+
+
+def matters(connection: Connection) -> list[MatterRow]:
+    """The policy matters cyberdip files records under, with how many instruments, events and
+    UN roll calls each has, parents before their sub-matters."""
+    rows = reader.listing(connection, kinds=["matter"])
+    counts = reader.referrer_counts(connection, [r.id for r in rows])
+    found = [MatterRow(r.id, r.name, r.data.get("parent"), r.data.get("summary"),
+                       {k: n for k, n in counts.get(r.id, {}).items() if k != "matter"}) for r in rows]
+    children: dict[str | None, list[MatterRow]] = {}
+    known = {m.id for m in found}
+    for row in sorted(found, key=lambda m: m.name.casefold()):
+        children.setdefault(row.parent if row.parent in known else None, []).append(row)
+    ordered: list[MatterRow] = []
+
+    def visit(parent: str | None) -> None:
+        for row in children.get(parent, []):
+            ordered.append(row)
+            visit(row.id)
+
+    visit(None)
+    return ordered
+
+
 def list_records(
     connection: Connection,
     kind: str,

@@ -151,6 +151,23 @@ def counts(connection: Connection) -> dict[str, dict[str, int]]:
     return result
 
 
+def referrer_counts(connection: Connection, target_ids: Sequence[str]) -> dict[str, dict[str, int]]:
+    """target id → {kind of the records referring to it: how many}, one grouped index scan."""
+    found: dict[str, dict[str, int]] = {}
+    unique = sorted(set(target_ids))
+    for start in range(0, len(unique), 500):
+        chunk = unique[start : start + 500]
+        rows = connection.execute(
+            select(links.c.target_id, records.c.kind, func.count(func.distinct(links.c.record_id)))
+            .join(records, records.c.id == links.c.record_id)
+            .where(links.c.target_id.in_(chunk))
+            .group_by(links.c.target_id, records.c.kind)
+        )
+        for target, kind, count in rows:
+            found.setdefault(target, {})[kind] = int(count)
+    return found
+
+
 def count_sources(connection: Connection) -> int:
     return int(connection.execute(select(func.count()).select_from(sources)).scalar_one())
 

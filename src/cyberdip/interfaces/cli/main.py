@@ -417,6 +417,21 @@ def _print_provenance(result: Any) -> None:
     console.print("What each partial list is missing: cyberdip show ID, or /sources.", highlight=False)
 
 
+@app.command("matters")
+def matters_command(as_json: bool = JsonOption) -> None:
+    """The policy matters (UN cyber process, cybercrime, ransomware ...) with their records."""
+    with _workbench(as_json) as workbench, workbench.reading() as connection:
+        rows = catalogue.matters(connection)
+    if as_json:
+        _print_json(rows)
+        return
+    table = Table("id", "name", "part of", "instruments", "norms", "events", "roll calls", title="Matters")
+    for row in rows:
+        table.add_row(row.id, row.name, row.parent or "", *(str(row.referred.get(kind, 0)) for kind in
+                                                             ("instrument", "norm", "event", "rollcall")))
+    console.print(table)
+
+
 # ------------------------------------------------------------------------------------------------
 # Like-minded analytics
 
