@@ -9,8 +9,9 @@ from sqlalchemy import Connection
 
 from cyberdip.analysis import provenance
 from cyberdip.model import Record, record_type_for
+from cyberdip.services import memo
 from cyberdip.sources.curated import curated_directory, read_located
-from cyberdip.sources.publishers import load_registry
+from cyberdip.sources.publishers import load_registry, shipped_registry
 from cyberdip.store import reader
 
 CURATED_ORIGIN = "curated"
@@ -34,5 +35,7 @@ def stored_records(connection: Connection, origin: str = CURATED_ORIGIN) -> list
 
 
 def report(connection: Connection) -> provenance.Report:
-    """The provenance figures of the curated records in the knowledge base."""
-    return provenance.report(stored_records(connection), load_registry())
+    """The provenance figures of the curated records in the knowledge base (remembered until
+    the next load)."""
+    return memo.memoised(connection, "provenance-report",
+                         lambda: provenance.report(stored_records(connection), shipped_registry()))
