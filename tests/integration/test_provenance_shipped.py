@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -119,7 +120,7 @@ def test_at_least_forty_facts_match_the_words_of_their_source(dataset: list[Reco
         assert shows(text, str(fact["value"]), named.names() if named else []), (fact["record"], fact["excerpt"])
 
 
-def shows(text: str, value: str, names: list[str] = ()) -> bool:  # type: ignore[assignment]
+def shows(text: str, value: str, names: Sequence[str] = ()) -> bool:
     """Whether a source's words show the value: written one of the usual ways; for a record id,
     one of the record's names; for a date written in another language, its year and day both
     stand in the text as numbers."""

@@ -18,7 +18,17 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from cyberdip.model import Actor, AttributionClaim, Citation, Coverage, Instrument, Located, Record
+from cyberdip.model import (
+    Actor,
+    AttributionClaim,
+    Citation,
+    Coverage,
+    Instrument,
+    Located,
+    Membership,
+    Party,
+    Record,
+)
 from cyberdip.model.publishers import Classified, PublisherClass, Registry
 from cyberdip.model.records import ClaimantKind, CoverageStatus
 
@@ -167,10 +177,10 @@ def _role_counts(records: Iterable[Record]) -> Counter[tuple[str, str]]:
     party records it has: what an official list of today counts."""
     counts: Counter[tuple[str, str]] = Counter()
     for record in records:
-        if record.KIND == "membership" and record.valid_to is None:  # type: ignore[attr-defined]
-            counts[(record.organization, record.role.value)] += 1  # type: ignore[attr-defined]
-        elif record.KIND == "party":
-            counts[(record.instrument, record.role.value)] += 1  # type: ignore[attr-defined]
+        if isinstance(record, Membership) and record.valid_to is None:
+            counts[(record.organization, record.role.value)] += 1
+        elif isinstance(record, Party):
+            counts[(record.instrument, record.role.value)] += 1
     return counts
 
 

@@ -21,6 +21,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from cyberdip.analysis import provenance as provenance_figures
 from cyberdip.interfaces import charts
 from cyberdip.model import record_type_for
 from cyberdip.model.errors import DataError, NotFound, Problem
@@ -391,7 +392,7 @@ def sources(
     _print_provenance(result)
 
 
-def _print_provenance(result: Any) -> None:
+def _print_provenance(result: provenance_figures.Report) -> None:
     table = Table("kind", "records", "citations", "primary", "share", "on one source", title="Citations by record kind")
     for share in [*result.kinds, result.total]:
         table.add_row(share.kind, str(share.records), str(share.citations), str(share.primary),
