@@ -132,3 +132,18 @@ def test_symbols_are_normalised() -> None:
     assert unga.normalise_symbol("R/73/27") == "A/RES/73/27"
     assert unga.normalise_symbol("A/RES/ES-10/19") == "A/RES/ES-10/19"
     assert unga.normalise_symbol("R/1/66") == "A/RES/1/66"
+
+
+def test_digital_library_layout_without_record_numbers_keys_by_symbol(tmp_path: Path) -> None:
+    """The DGACM-derived file of sessions 74-80 leaves undl_id blank, codes absences X and files
+    emergency special sessions as ES-11: those votes go under the regular session of their date."""
+    path = write(tmp_path / "s74-80.csv", "undl_id,ms_code,ms_name,ms_vote,date,session,resolution,title\n"
+                 ",USA,UNITED STATES,Y,2022-03-02,ES-11,A/RES/ES-11/1,Aggression against Ukraine\n"
+                 ",RUS,RUSSIAN FEDERATION,N,2022-03-02,ES-11,A/RES/ES-11/1,Aggression against Ukraine\n"
+                 ",GBR,UNITED KINGDOM,X,2024-12-02,79,A/RES/79/237 B,Other\n")
+    data = unga.read_votes(path, LOOKUP, tagger)
+    calls = {c.id: c for c in data.rollcalls}
+    assert set(calls) == {"rollcall:undl-a-res-es-11-1", "rollcall:undl-a-res-79-237-b"}
+    assert calls["rollcall:undl-a-res-es-11-1"].session == 76
+    assert calls["rollcall:undl-a-res-79-237-b"].session == 79
+    assert ("rollcall:undl-a-res-79-237-b", "state:GBR", unga.ABSENT) in data.votes

@@ -232,8 +232,8 @@ def read_undl(path: Path, lookup: StateLookup, tag: Tagger) -> VoteData:
     unknown: dict[str, int] = {}
     for where, row in _rows(file, problems):
         try:
-            undl_id = str(int(row["undl_id"]))
             date = _iso_date(row["date"])
+            undl_id = _undl_key(row.get("undl_id", ""), row.get("resolution", ""))
             raw_vote = (row.get("ms_vote") or "").strip().upper()
             if raw_vote not in codes:
                 raise ValueError(f"unknown vote {raw_vote!r} (expected Y, N, A, or blank/NV for not voting)")
@@ -246,11 +246,12 @@ def read_undl(path: Path, lookup: StateLookup, tag: Tagger) -> VoteData:
             seen.add(undl_id)
             symbol = normalise_symbol(row.get("resolution", ""))
             title = (row.get("title") or "").strip() or f"Vote on {symbol or undl_id}"
-            session = _session(row.get("session", ""), symbol)
+            session = _session(row.get("session", ""), symbol) or _session_of_date(date)
             data.rollcalls.append(RollCall(
                 id=rollcall_id, body=UN, session=session, date=date, symbol=symbol or None, title=title[:500],
                 matters=tag(symbol, title),
-                sources=[UNDL_SOURCE.model_copy(update={"locator": f"record {undl_id}"})],
+                sources=[UNDL_SOURCE.model_copy(update={"locator": f"record {undl_id}"})
+                         if undl_id.isdigit() else UNDL_SOURCE.model_copy(update={"locator": symbol})],
             ))
         state = lookup.resolve(iso3=(row.get("ms_code") or "").strip().upper(), name=row.get("ms_name", ""),
                                date=date)
@@ -276,12 +277,33 @@ def normalise_symbol(raw: str) -> str:
     return f"A/RES/{match.group(1)}/{match.group(2)}" if match else raw
 
 
+def _undl_key(raw_id: str, symbol: str) -> str:
+    """The Digital Library record number, or (files that leave it blank, such as the DGACM-derived
+    file of sessions 74-80) a slug of the resolution symbol, unique per roll call there."""
+    raw_id = (raw_id or "").strip()
+    if raw_id:
+        return str(int(raw_id))
+    slug = re.sub(r"[^a-z0-9]+", "-", symbol.strip().casefold()).strip("-")
+    if not slug:
+        raise ValueError("neither undl_id nor resolution is given")
+    return slug
+
+
 def _session(raw: str, symbol: str) -> int | None:
-    digits = re.sub(r"\D", "", raw or "")
+    raw = (raw or "").strip()
+    if raw.upper().startswith("ES"):
+        return None  # an emergency special session (ES-10, ES-11): filed under the regular session
+    digits = re.sub(r"\D", "", raw)
     if digits:
         return int(digits)
     match = _SYMBOL.match(symbol)
     return int(match.group(1)) if match and match.group(1).isdigit() else None
+
+
+def _session_of_date(iso_date: str) -> int:
+    """The regular session in progress on a date: the Nth session opens in September 1945 + N."""
+    year, month = int(iso_date[:4]), int(iso_date[5:7])
+    return year - 1945 if month >= 9 else year - 1946
 
 
 def _iso_date(raw: str) -> str:
