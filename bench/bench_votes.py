@@ -24,7 +24,7 @@ from common import UN_VOTES, require_data, scratch_database, timed
 
 from cyberdip.analysis.alignment import alignment
 from cyberdip.analysis.votes import ABSTAIN, NO, YES, VoteMatrix
-from cyberdip.services import loading, votes
+from cyberdip.services import loading, vote_imports, votes
 from cyberdip.services.settings import Settings
 from cyberdip.services.workbench import Workbench
 
@@ -68,7 +68,7 @@ def main() -> None:
         bench = Workbench.open(Settings(database_url=url))
         loading.init_database(bench)
         summary, ours = timed("cyberdip import unga (validated, mapped, tagged, SQLite)",
-                              lambda: votes.import_unga(bench, UN_VOTES))
+                              lambda: vote_imports.import_unga(bench, UN_VOTES))
         _, base = timed("baseline: pandas read_csv + to_sql (no checks)", baseline_import)
         print(f"  -> {summary.votes:,} votes; ratio cyberdip / baseline = {ours / base:.2f}")
 

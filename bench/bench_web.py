@@ -23,7 +23,7 @@ from bench.common import UN_VOTES, scratch_database
 from tests.support import serving
 
 from cyberdip.interfaces.asgi import create_app
-from cyberdip.services import loading, votes
+from cyberdip.services import loading, vote_imports
 from cyberdip.services.settings import Settings
 from cyberdip.services.workbench import Workbench
 
@@ -47,7 +47,7 @@ def main() -> None:
         workbench = Workbench.open(Settings(database_url=url))
         loading.init_database(workbench)
         if not args.no_votes and UN_VOTES.is_dir():
-            votes.import_unga(workbench, UN_VOTES)
+            vote_imports.import_unga(workbench, UN_VOTES)
             print(f"data: curated dataset + UN votes from {UN_VOTES}")
         else:
             print("data: curated dataset only")

@@ -123,12 +123,12 @@ def voted_url(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, shared_data: Path
 ) -> Iterator[str]:
     """A database with the curated dataset and the full `unvotes` history imported."""
-    from cyberdip.services import votes
+    from cyberdip.services import vote_imports
 
     for url in _new_database(request.param, tmp_path_factory.mktemp("voted")):
         bench = Workbench.open(Settings(database_url=url))
         loading.init_database(bench)
-        votes.import_unga(bench, shared_data / "un-votes")
+        vote_imports.import_unga(bench, shared_data / "un-votes")
         bench.close()
         yield url
 

@@ -62,7 +62,7 @@ def test_fetch_downloads_and_imports(workbench: Workbench, database_url: str, se
 
 def test_the_same_vote_from_two_datasets_is_stored_once(workbench: Workbench, database_url: str,
                                                           tmp_path: Path) -> None:
-    from cyberdip.services import votes
+    from cyberdip.services import vote_imports, votes
 
     loading.init_database(workbench)
     folder = tmp_path / "unvotes"
@@ -73,10 +73,10 @@ def test_the_same_vote_from_two_datasets_is_stored_once(workbench: Workbench, da
         "for criminal purposes,x\n", encoding="utf-8")
     (folder / "un_votes.csv").write_text("rcid,country,country_code,vote\n9087,United States,US,no\n",
                                          encoding="utf-8")
-    votes.import_unga(workbench, folder)
+    vote_imports.import_unga(workbench, folder)
     undl = tmp_path / "ga_voting.csv"
     undl.write_text(UNDL, encoding="utf-8")
-    summary = votes.import_unga(workbench, undl)
+    summary = vote_imports.import_unga(workbench, undl)
     assert summary.merged_with_existing == 1
     with workbench.reading() as connection:
         matrix, calls = votes.vote_matrix(connection, votes.Selection(symbols=("A/RES/74/247",)))

@@ -11,7 +11,7 @@ import pytest
 from cyberdip.analysis.alignment import alignment
 from cyberdip.analysis.votes import ABSTAIN, NO, NONE, YES
 from cyberdip.model.errors import DataError
-from cyberdip.services import votes
+from cyberdip.services import vote_imports, votes
 from cyberdip.services.workbench import Workbench
 
 PUBLISHED = {  # yes, no, abstain as announced in the General Assembly
@@ -84,7 +84,7 @@ def test_a_bad_file_leaves_the_votes_as_they_were(voted: Workbench, tmp_path: Pa
     with voted.reading() as connection:
         before, _ = votes.vote_matrix(connection, votes.Selection(sessions=(73,)))
     with pytest.raises(DataError, match="NOWHERE"):
-        votes.import_unga(voted, bad)
+        vote_imports.import_unga(voted, bad)
     with voted.reading() as connection:
         after, _ = votes.vote_matrix(connection, votes.Selection(sessions=(73,)))
     assert after.states == before.states and np.array_equal(after.codes, before.codes)

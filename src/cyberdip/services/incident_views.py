@@ -55,15 +55,13 @@ class Findings:
 
 
 def all_findings(connection: Connection) -> Findings:
-    """The findings of every stored incident (as ``norms.assess_ref`` gives them, one by one),
-    computed once per database and load."""
+    """The findings of every stored incident (from the assessments read model)."""
     def compute() -> Findings:
         last = reader.last_load(connection)
-        found = []
-        for row in reader.listing(connection, kinds=["incident"]):
-            assessment = norms.assess_ref(connection, row.id)
-            found += [Engagement(row.id, row.name, row.start, f.norm, f.addressee, f.status)
-                      for f in assessment.findings if f.status != "not_engaged"]
+        rows = reader.listing(connection, kinds=["incident"])
+        assessed = norms.outlines(connection, rows)
+        found = [Engagement(row.id, row.name, row.start, f.norm, f.addressee, f.status)
+                 for row in rows for f in assessed[row.id].engaged]
         return Findings(int(last["id"]) if last else None, tuple(found))
 
     return memo.memoised(connection, "all-findings", compute)

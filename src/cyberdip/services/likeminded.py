@@ -4,6 +4,7 @@ matter, and whose votes decide a resolution. Every figure traces back to votes a
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -19,12 +20,12 @@ from cyberdip.analysis.blocs import BlocReport, detect_blocs
 from cyberdip.analysis.idealpoints import IdealPoints, estimate, predict
 from cyberdip.analysis.votes import ABSTAIN, NO, YES, VoteMatrix
 from cyberdip.model import Instrument, Membership, Party
-from cyberdip.model.errors import DataError, Problem
+from cyberdip.model.errors import DataError, NotFound, Problem
 from cyberdip.model.values import date_ceil, date_floor
 from cyberdip.services.catalogue import names as record_names
 from cyberdip.services.catalogue import resolve
 from cyberdip.services.votes import Selection, matter_family, select_rollcalls, vote_matrix
-from cyberdip.store import reader
+from cyberdip.store import read_models, reader
 
 ANCHOR = "state:USA"
 #: coalition forecasts: the ideal-point model counts as this many past votes on the matter...
@@ -157,15 +158,17 @@ class IdealPointsResult:
 
 def ideal_points(connection: Connection, selection: Selection, *, anchor: str = ANCHOR) -> IdealPointsResult:
     """One-dimensional ordinal IRT ideal points for each session in the selection, signed so the
-    anchor state (the United States by default) is positive."""
+    anchor state (the United States by default) is positive. A session whose roll calls are all
+    selected is read from the read model written when the votes were imported."""
     anchor_id = _state(connection, anchor)
-    matrix, calls = vote_matrix(connection, replace(selection, matter=None))
-    by_session: dict[int, list[str]] = defaultdict(list)
-    for call in calls:
-        if call.session is not None:
-            by_session[call.session].append(call.id)
+    matrix, by_session = _by_session(connection, selection)
+    stored = stored_ideal_points(connection, anchor_id)
     results = []
     for session in sorted(by_session):
+        kept = stored.get(session)
+        if kept is not None and kept["rollcall_ids"] == _digest(by_session[session]):
+            results.append(SessionPoints(session, kept["rollcalls"], kept["points"], kept["converged"]))
+            continue
         fitted = _fit(matrix.columns(by_session[session]).voting_states(), anchor_id)
         if fitted is None:
             continue
@@ -173,6 +176,45 @@ def ideal_points(connection: Connection, selection: Selection, *, anchor: str = 
                                      dict(zip(fitted.states, (float(x) for x in fitted.points), strict=True)),
                                      fitted.converged))
     return IdealPointsResult(anchor_id, results, record_names(connection, list(matrix.states)))
+
+
+#: the read model of every session's ideal points (anchored on the United States)
+IDEAL_POINTS = "ideal-points"
+
+
+def ideal_points_payload(connection: Connection) -> dict[str, Any]:
+    """Every session's ideal points, as the read model stores them (see :func:`ideal_points`);
+    none before votes are imported."""
+    try:
+        result = ideal_points(connection, Selection())
+    except (DataError, NotFound):  # no votes yet, or no anchor state
+        return {"anchor": None, "sessions": {}}
+    _, by_session = _by_session(connection, Selection())
+    return {"anchor": result.anchor, "sessions": {
+        str(s.session): {"rollcall_ids": _digest(by_session[s.session]), "rollcalls": s.rollcalls,
+                         "points": s.points, "converged": s.converged} for s in result.sessions}}
+
+
+def stored_ideal_points(connection: Connection, anchor_id: str) -> dict[int, dict[str, Any]]:
+    """The read model's sessions, if it reflects the last load and the same anchor."""
+    model = read_models.get(connection, IDEAL_POINTS)
+    last = reader.last_load(connection)
+    if model is None or last is None or model[0] != int(last["id"]) or model[1].get("anchor") != anchor_id:
+        return {}
+    return {int(session): kept for session, kept in model[1]["sessions"].items()}
+
+
+def _by_session(connection: Connection, selection: Selection) -> tuple[VoteMatrix, dict[int, list[str]]]:
+    matrix, calls = vote_matrix(connection, replace(selection, matter=None))
+    by_session: dict[int, list[str]] = defaultdict(list)
+    for call in calls:
+        if call.session is not None:
+            by_session[call.session].append(call.id)
+    return matrix, by_session
+
+
+def _digest(rollcall_ids: list[str]) -> str:
+    return hashlib.sha256("\n".join(sorted(rollcall_ids)).encode()).hexdigest()
 
 
 def _fit(votes: VoteMatrix, anchor: str) -> IdealPoints | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,7 @@ from cyberdip.model import AttributionClaim, Commitment, Incident, Membership, N
 from cyberdip.model.errors import DataError, Problem
 from cyberdip.model.values import date_ceil, date_floor, parse_partial_date
 from cyberdip.services.catalogue import resolve
-from cyberdip.store import reader
+from cyberdip.store import read_models, reader
 from cyberdip.store.reader import StoredRecord
 
 ENGAGED = (VIOLATION, CONTESTED)
@@ -43,6 +43,102 @@ class Assessment:
     def engaged(self) -> list[Finding]:
         return [f for f in self.findings if f.status != "not_engaged"]
 
+    def payload(self) -> dict[str, Any]:
+        """What the read model stores (the incident itself stays in its record)."""
+        return {"ruleset": self.ruleset, "claims": self.claims,
+                "attribution": [asdict(s) for s in self.attribution],
+                "findings": [asdict(f) for f in self.findings]}
+
+    @classmethod
+    def from_payload(cls, incident: dict[str, Any], payload: dict[str, Any]) -> Assessment:
+        attribution = [_strength(s) for s in payload["attribution"]]
+        findings = [Finding(**{**f, "commitments": [CommitmentInForce(**c) for c in f["commitments"]]})
+                    for f in payload["findings"]]
+        return cls(incident, payload["ruleset"], payload["claims"], attribution, findings)
+
+
+@dataclass(frozen=True)
+class EngagedFinding:
+    """A finding other than ``not_engaged``, as lists and state records show it."""
+
+    norm: str
+    addressee: str
+    status: str
+    explanation: str
+
+
+@dataclass(frozen=True)
+class Outline:
+    """What listings need of an incident's assessment: attribution strength per state and the
+    findings that engage a norm."""
+
+    attribution: list[Strength]
+    engaged: list[EngagedFinding]
+
+    @classmethod
+    def of(cls, assessment: Assessment) -> Outline:
+        return cls(list(assessment.attribution), [EngagedFinding(f.norm, f.addressee, f.status, f.explanation)
+                                                  for f in assessment.engaged()])
+
+    def payload(self) -> dict[str, Any]:
+        return {"attribution": [asdict(s) for s in self.attribution], "engaged": [asdict(f) for f in self.engaged]}
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, Any]) -> Outline:
+        return cls([_strength(s) for s in payload["attribution"]], [EngagedFinding(**f) for f in payload["engaged"]])
+
+
+def _strength(data: dict[str, Any]) -> Strength:
+    return Strength(data["state"], data["level"], tuple(data["claimants"]), tuple(data["claims"]),
+                    tuple(data["contested_by"]))
+
+
+#: the read model holding every incident's assessment (see :func:`assess_all`)
+ASSESSMENTS = "assessments"
+
+
+def assess_all(connection: Connection) -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
+    """Every stored incident's assessment as the read model stores it: incident id → (outline, whole)."""
+    inputs = AssessmentInputs.preloaded(connection)
+    result = {}
+    for row in reader.listing(connection, kinds=["incident"]):
+        assessment = _assess(inputs, Incident.model_validate(row.data))
+        result[row.id] = (Outline.of(assessment).payload(), assessment.payload())
+    return result
+
+
+def assessments(connection: Connection, rows: list[StoredRecord]) -> dict[str, Assessment]:
+    """The whole assessments of stored incidents: from the read model written with the last load,
+    or (a database loaded before it existed) computed now."""
+    current = _read_model_current(connection)
+    stored = read_models.get_assessments(connection, [row.id for row in rows]) if current else {}
+    missing = [row for row in rows if row.id not in stored]
+    computed = _compute(connection, missing)
+    return {row.id: Assessment.from_payload(row.data, stored[row.id]) if row.id in stored else computed[row.id]
+            for row in rows}
+
+
+def outlines(connection: Connection, rows: list[StoredRecord]) -> dict[str, Outline]:
+    """The outlines of stored incidents' assessments (from the read model, or computed now)."""
+    stored = (read_models.get_assessments(connection, [row.id for row in rows], whole=False)
+              if _read_model_current(connection) else {})
+    missing = [row for row in rows if row.id not in stored]
+    computed = _compute(connection, missing)
+    return {row.id: Outline.from_payload(stored[row.id]) if row.id in stored else Outline.of(computed[row.id])
+            for row in rows}
+
+
+def _compute(connection: Connection, rows: list[StoredRecord]) -> dict[str, Assessment]:
+    inputs = AssessmentInputs.preloaded(connection) if len(rows) > 20 else AssessmentInputs(connection)
+    return {row.id: _assess(inputs, Incident.model_validate(row.data)) for row in rows}
+
+
+def _read_model_current(connection: Connection) -> bool:
+    model = read_models.get(connection, ASSESSMENTS)
+    last = reader.last_load(connection)
+    return (model is not None and last is not None and model[0] == int(last["id"])
+            and model[1].get("ruleset") == RULESET)
+
 
 def incident_schema() -> dict[str, Any]:
     """The JSON Schema an incident file must follow (published as docs/incident.schema.json)."""
@@ -53,7 +149,7 @@ def assess_ref(connection: Connection, ref: str) -> Assessment:
     stored = resolve(connection, ref)
     if stored.kind != "incident":
         raise DataError([Problem(ref, f"{stored.id} is not an incident")])
-    return _assess(connection, Incident.model_validate(stored.data))
+    return assessments(connection, [stored])[stored.id]
 
 
 def assess_file(connection: Connection, path: Path) -> Assessment:
@@ -80,82 +176,165 @@ def assess_data(connection: Connection, data: Any, where: str = "request") -> As
     unknown = [(name, ref) for name, ref in incident.references() if reader.get(connection, ref) is None]
     if unknown:
         raise DataError([Problem(where, f"unknown record {ref!r}", incident.id, name) for name, ref in unknown])
-    return _assess(connection, incident)
+    return _assess(AssessmentInputs(connection), incident)
 
 
-def _assess(connection: Connection, incident: Incident) -> Assessment:
-    claims = _claims_about(connection, incident)
-    sponsors = _group_sponsors(connection, [*incident.groups, *(c.attributed_to for c in claims
-                                                                 if c.attributed_to.startswith("group:"))])
+class AssessmentInputs:
+    """What assessing an incident reads from the knowledge base: claims, 'same group' links,
+    agencies' governments, memberships, parties, instruments, commitments and norms.
+
+    Read record by record as asked (one incident), or all at once with :meth:`preloaded` (every
+    incident: a handful of queries instead of dozens per incident)."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        self._claims: dict[str, list[AttributionClaim]] | None = None
+        self._links: dict[str, set[str]] | None = None
+        self._records: dict[str, StoredRecord | None] = {}
+        self._memberships: dict[str, list[Membership]] | None = None
+        self._parties: dict[str, list[Party]] | None = None
+        self._commitments: dict[str, list[Commitment]] | None = None
+        self._norms: list[tuple[str, Norm]] | None = None
+
+    @classmethod
+    def preloaded(cls, connection: Connection) -> AssessmentInputs:
+        inputs = cls(connection)
+        inputs._claims = defaultdict(list)
+        for row in reader.listing(connection, kinds=["claim"]):
+            claim = AttributionClaim.model_validate(row.data)
+            inputs._claims[claim.subject].append(claim)
+        inputs._links = defaultdict(set)
+        for row in reader.listing(connection, kinds=["grouplink"]):
+            if row.data.get("status") == "same":
+                inputs._links[row.data["a"]].add(row.data["b"])
+                inputs._links[row.data["b"]].add(row.data["a"])
+        inputs._memberships = defaultdict(list)
+        for row in reader.listing(connection, kinds=["membership"]):
+            membership = Membership.model_validate(row.data)
+            inputs._memberships[membership.member].append(membership)
+        inputs._parties = defaultdict(list)
+        for row in reader.listing(connection, kinds=["party"]):
+            party = Party.model_validate(row.data)
+            inputs._parties[party.actor].append(party)
+        inputs._commitments = defaultdict(list)
+        for row in reader.listing(connection, kinds=["commitment"]):
+            commitment = Commitment.model_validate(row.data)
+            inputs._commitments[commitment.instrument].append(commitment)
+        for row in reader.listing(connection, kinds=["instrument"]):
+            inputs._records[row.id] = row
+        for row in reader.listing(connection, kinds=["actor"], subkinds=["agency"]):
+            inputs._records[row.id] = row
+        return inputs
+
+    def claims_about(self, subject: str) -> list[AttributionClaim]:
+        if self._claims is not None:
+            return list(self._claims.get(subject, []))
+        return [AttributionClaim.model_validate(r.data)
+                for r in reader.referrers(self.connection, subject, kind="claim", field="subject")]
+
+    def same_groups(self, group: str) -> set[str]:
+        if self._links is not None:
+            return set(self._links.get(group, set()))
+        return {(link.data["b"] if link.data["a"] == group else link.data["a"])
+                for field in ("a", "b")
+                for link in reader.referrers(self.connection, group, kind="grouplink", field=field)
+                if link.data.get("status") == "same"}
+
+    def record(self, record_id: str) -> StoredRecord | None:
+        if record_id not in self._records:
+            if self._claims is not None:  # preloaded: instruments and agencies are all there
+                return None
+            self._records[record_id] = reader.get(self.connection, record_id)
+        return self._records[record_id]
+
+    def memberships_of(self, state: str) -> list[Membership]:
+        if self._memberships is not None:
+            return self._memberships.get(state, [])
+        return [Membership.model_validate(row.data)
+                for row in reader.referrers(self.connection, state, kind="membership", field="member")]
+
+    def parties_of(self, state: str) -> list[Party]:
+        if self._parties is not None:
+            return self._parties.get(state, [])
+        return [Party.model_validate(row.data)
+                for row in reader.referrers(self.connection, state, kind="party", field="actor")]
+
+    def commitments_of(self, instrument: str) -> list[Commitment]:
+        if self._commitments is not None:
+            return self._commitments.get(instrument, [])
+        return [Commitment.model_validate(row.data)
+                for row in reader.referrers(self.connection, instrument, kind="commitment", field="instrument")]
+
+    def norms(self) -> list[tuple[str, Norm]]:
+        """Every norm with the name it is shown by."""
+        if self._norms is None:
+            self._norms = [(row.name, Norm.model_validate(row.data))
+                           for row in reader.listing(self.connection, kinds=["norm"])]
+        return self._norms
+
+
+def _assess(inputs: AssessmentInputs, incident: Incident) -> Assessment:
+    claims = _claims_about(inputs, incident)
+    sponsors = _group_sponsors(inputs, [*incident.groups, *(c.attributed_to for c in claims
+                                                            if c.attributed_to.startswith("group:"))])
     behind = {n.state for n in incident.nexus if n.nexus.value in ("organ", "directed", "supported")}
     strength = strengths(claims, sponsors, {group: behind for group in incident.groups})
     involved = {*incident.victims, *(n.state for n in incident.nexus), *(x.state for x in incident.launched_from),
                 *(s.state for s in strength)}
-    context = Context(claims=claims, strengths=strength, members=_members_at(connection, involved, incident.start),
-                      commitments=_commitments_between(connection, involved, incident.start))
-    titles = {r.id: r.name for r in reader.listing(connection, kinds=["norm"])}
+    context = Context(claims=claims, strengths=strength, members=_members_at(inputs, involved, incident.start),
+                      commitments=_commitments_between(inputs, involved, incident.start))
+    titles = {norm.id: name for name, norm in inputs.norms()}
     findings = assess(incident, context, titles=titles)
     return Assessment(incident.model_dump(mode="json"), RULESET, [c.model_dump(mode="json") for c in claims],
                       strength, findings)
 
 
-def _claims_about(connection: Connection, incident: Incident) -> list[AttributionClaim]:
+def _claims_about(inputs: AssessmentInputs, incident: Incident) -> list[AttributionClaim]:
     """The incident's claims, each agency claimant tied to its government (so that two agencies of
     one government never count as two governments)."""
-    claims = [AttributionClaim.model_validate(r.data)
-              for r in reader.referrers(connection, incident.id, kind="claim", field="subject")]
-    agency_ids = [c.claimant for c in claims
-                  if c.claimant and c.claimant.startswith("agency:") and not c.claimant_state]
-    agencies = reader.get_many(connection, agency_ids)
-    parents = {aid: a.data.get("parent") for aid, a in agencies.items()}
+    claims = inputs.claims_about(incident.id)
+    parents = {}
+    for claim in claims:
+        if claim.claimant and claim.claimant.startswith("agency:") and not claim.claimant_state:
+            agency = inputs.record(claim.claimant)
+            parents[claim.claimant] = agency.data.get("parent") if agency else None
     return [c.model_copy(update={"claimant_state": parents[c.claimant]})
             if c.claimant in parents and str(parents[c.claimant]).startswith("state:") else c for c in claims]
 
 
-def _group_sponsors(connection: Connection, groups: Iterable[str]) -> dict[str, list[AttributionClaim]]:
+def _group_sponsors(inputs: AssessmentInputs, groups: Iterable[str]) -> dict[str, list[AttributionClaim]]:
     """Claims attributing each group to a state, following recorded 'same group' links."""
     result: dict[str, list[AttributionClaim]] = {}
     for group in set(groups):
-        family = {group} | {
-            (link.data["b"] if link.data["a"] == group else link.data["a"])
-            for field in ("a", "b") for link in reader.referrers(connection, group, kind="grouplink", field=field)
-            if link.data.get("status") == "same"
-        }
-        found = []
-        for member in family:
-            found += [AttributionClaim.model_validate(r.data)
-                      for r in reader.referrers(connection, member, kind="claim", field="subject")]
-        result[group] = found
+        family = {group} | inputs.same_groups(group)
+        result[group] = [claim for member in sorted(family) for claim in inputs.claims_about(member)]
     return result
 
 
-def _members_at(connection: Connection, states: set[str], date: str) -> dict[str, set[str]]:
+def _members_at(inputs: AssessmentInputs, states: set[str], date: str) -> dict[str, set[str]]:
     day = date_floor(date)
     members: dict[str, set[str]] = defaultdict(set)
     for state in states:
-        for row in reader.referrers(connection, state, kind="membership", field="member"):
-            m = Membership.model_validate(row.data)
+        for m in inputs.memberships_of(state):
             started = not m.valid_from or date_floor(m.valid_from) <= day
             if started and (not m.valid_to or date_ceil(m.valid_to) >= day):
                 members[state].add(m.organization)
     return dict(members)
 
 
-def _commitments_between(connection: Connection, states: set[str],
+def _commitments_between(inputs: AssessmentInputs, states: set[str],
                          date: str) -> dict[tuple[str, str], list[tuple[str, CommitmentInForce]]]:
     """For each ordered pair of involved states, the commitments of instruments both had joined by
     ``date``, keyed by the norms each commitment restates (and the norm of its instrument)."""
     day = date_floor(date)
     joined: dict[str, dict[str, str | None]] = defaultdict(dict)
     for state in states:
-        for row in reader.referrers(connection, state, kind="party", field="actor"):
-            party = Party.model_validate(row.data)
+        for party in inputs.parties_of(state):
             if party.role.value in ("party", "signatory", "supporter", "participant") and (
                     not party.date or date_floor(party.date) <= day):
                 joined[state][party.instrument] = party.date
     norm_of_instrument: dict[str, list[str]] = defaultdict(list)
-    for row in reader.listing(connection, kinds=["norm"]):
-        restated = Norm.model_validate(row.data)
+    for _, restated in inputs.norms():
         if restated.instrument and restated.category.value == "commitment":
             norm_of_instrument[restated.instrument].append(restated.id)
     result: dict[tuple[str, str], list[tuple[str, CommitmentInForce]]] = defaultdict(list)
@@ -163,13 +342,12 @@ def _commitments_between(connection: Connection, states: set[str],
         for b in states:
             if a == b:
                 continue
-            for instrument in set(joined[a]) & set(joined[b]):
-                stored = reader.get(connection, instrument)
+            for instrument in sorted(set(joined[a]) & set(joined[b])):
+                stored = inputs.record(instrument)
                 if stored is None or (stored.end and date_ceil(stored.end) < day):
                     continue
                 since = max(filter(None, [joined[a][instrument], joined[b][instrument], stored.start]), default=None)
-                for row in reader.referrers(connection, instrument, kind="commitment", field="instrument"):
-                    commitment = Commitment.model_validate(row.data)
+                for commitment in inputs.commitments_of(instrument):
                     entry = CommitmentInForce(commitment.id, commitment.text, stored.name, since)
                     for norm in {*commitment.norms, *norm_of_instrument.get(instrument, [])}:
                         result[(a, b)].append((norm, entry))
@@ -208,16 +386,16 @@ def incidents(connection: Connection, *, actor: str | None = None, norm: str | N
     norm_id = resolve(connection, norm).id if norm else None
     rows = reader.listing(connection, kinds=["incident"], start_from=start, start_to=end, ids=ids)
     attributed = _attributions(connection, rows)
+    assessed = outlines(connection, rows) if norm_id else {}
     result = []
     for row in rows:
-        incident = Incident.model_validate(row.data)
         engaged: list[str] = []
         if norm_id:
-            engaged = sorted({f.norm for f in _assess(connection, incident).findings if f.status in ENGAGED})
+            engaged = sorted({f.norm for f in assessed[row.id].engaged if f.status in ENGAGED})
             if norm_id not in engaged:
                 continue
         result.append(IncidentRow(row.id, row.name, row.start, sorted(attributed.get(row.id, set())),
-                                  list(incident.victims), engaged))
+                                  list(row.data.get("victims") or []), engaged))
         if len(result) >= limit:
             break
     return result
@@ -283,16 +461,18 @@ def state_record(connection: Connection, ref: str) -> StateRecord:
             r.id for r in reader.referrers(connection, subject, kind="incident")}
     attributed, engaged = [], []
     summary: dict[str, Counter[str]] = defaultdict(Counter)
-    for incident_id, stored in sorted(reader.get_many(connection, sorted(involved)).items(),
-                                      key=lambda kv: kv[1].start or ""):
-        assessment = _assess(connection, Incident.model_validate(stored.data))
+    rows = sorted(reader.get_many(connection, sorted(involved)).values(), key=lambda r: (r.start or "", r.id))
+    assessed = outlines(connection, rows)
+    for stored in rows:
+        incident_id = stored.id
+        assessment = assessed[incident_id]
         mine = next((s for s in assessment.attribution if s.state == state.id), None)
         if mine:
             attributed.append({"incident": incident_id, "name": stored.name, "date": stored.start,
                                "strength": mine.level, "claimants": list(mine.claimants),
                                "contested_by": list(mine.contested_by)})
-        for finding in assessment.findings:
-            if finding.addressee == state.id and finding.status != "not_engaged":
+        for finding in assessment.engaged:
+            if finding.addressee == state.id:
                 summary[finding.norm][finding.status] += 1
                 if finding.status in ENGAGED:
                     engaged.append({"incident": incident_id, "name": stored.name, "norm": finding.norm,
@@ -314,9 +494,11 @@ def state_record(connection: Connection, ref: str) -> StateRecord:
 def norm_summary(connection: Connection, *, since: str | None = None) -> dict[str, dict[str, dict[str, int]]]:
     """Across all incidents: for each norm, per addressee state, how many findings of each status."""
     table: dict[str, dict[str, Counter[str]]] = defaultdict(lambda: defaultdict(Counter))
-    for row in reader.listing(connection, kinds=["incident"], start_from=parse_partial_date(since) if since else None):
-        for finding in _assess(connection, Incident.model_validate(row.data)).findings:
-            if finding.addressee and finding.status != "not_engaged":
+    rows = reader.listing(connection, kinds=["incident"], start_from=parse_partial_date(since) if since else None)
+    assessed = outlines(connection, rows)
+    for row in rows:
+        for finding in assessed[row.id].engaged:
+            if finding.addressee:
                 table[finding.norm][finding.addressee][finding.status] += 1
     return {norm: {state: dict(c) for state, c in states.items()} for norm, states in sorted(table.items())}
 

@@ -11,6 +11,7 @@ from sqlalchemy import Connection
 
 from cyberdip.model import Actor, Record
 from cyberdip.model.values import normalise_name
+from cyberdip.services import read_models
 from cyberdip.services.workbench import Workbench
 from cyberdip.sources import attack, misp
 from cyberdip.sources.group_links import ImportedGroups, link_groups
@@ -51,6 +52,7 @@ def import_incidents(workbench: Workbench, fmt: str, path: Path) -> ThreatImport
         imported = readers[fmt](path, state_resolver(connection))
         summary = writer.ingest(connection, list(imported.records), origin=f"import:{fmt}",
                                 description=f"{fmt} incidents from {path.name}")
+        read_models.after_load(connection, summary.changed_kinds())
     return ThreatImportSummary(fmt, dict(imported.counts), len(summary.added), len(summary.changed),
                                summary.unchanged, warnings=[str(w) for w in imported.warnings])
 
@@ -73,5 +75,6 @@ def import_groups(workbench: Workbench, fmt: str, path: Path, *, as_of: dt.date 
         records: list[Record] = [*imported.records, *links]
         summary = writer.ingest(connection, records, origin=f"import:{fmt}",
                                 description=f"{fmt} threat groups from {path.name}")
+        read_models.after_load(connection, summary.changed_kinds())
     return ThreatImportSummary(fmt, dict(imported.counts), len(summary.added), len(summary.changed),
                                summary.unchanged, len(links), [str(w) for w in imported.warnings])

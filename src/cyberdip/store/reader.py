@@ -234,3 +234,8 @@ def ever_known(connection: Connection, record_id: str) -> bool:
 def last_load(connection: Connection) -> dict[str, Any] | None:
     row = connection.execute(select(loads).order_by(loads.c.id.desc()).limit(1)).mappings().first()
     return dict(row) if row else None
+
+
+def load_ids(connection: Connection, limit: int) -> list[int]:
+    """The ids of the newest loads, newest first."""
+    return [int(i) for i in connection.execute(select(loads.c.id).order_by(loads.c.id.desc()).limit(limit)).scalars()]

@@ -167,6 +167,28 @@ votes = Table(
 
 
 # --------------------------------------------------------------------------------------------
+# Read models: answers derived from the records, written by the same transaction as the load that
+# changed them, so that no visitor waits for them. Each says which load it reflects.
+
+read_models = Table(
+    "read_models",
+    metadata,
+    Column("name", String(100), primary_key=True, doc="what it is, e.g. assessments, ideal-points:79"),
+    Column("load_id", Integer, nullable=False, doc="the newest load it reflects"),
+    Column("payload", JSONType, nullable=False),
+)
+
+#: every incident's assessment against the norms (claims, attribution strength, findings)
+assessments = Table(
+    "assessments",
+    metadata,
+    Column("incident_id", String(300), ForeignKey("records.id", ondelete="CASCADE"), primary_key=True),
+    Column("outline", JSONType, nullable=False, doc="attribution strengths and the findings that engage a norm"),
+    Column("payload", JSONType, nullable=False, doc="the whole assessment"),
+)
+
+
+# --------------------------------------------------------------------------------------------
 # Sharing hub: operational records (not sourced knowledge): partners, their API keys (only a
 # SHA-256 digest of each high-entropy key is kept), collections, grants and the audit chain.
 

@@ -18,7 +18,7 @@ from sqlalchemy import Connection, delete, insert, select, update
 
 from cyberdip.model import Record
 from cyberdip.model.errors import DataError, Problem
-from cyberdip.model.values import normalise_name
+from cyberdip.model.values import kind_of, normalise_name
 from cyberdip.store.schema import changes, citations, links, loads, names, records, sources
 
 USER_ORIGIN = "user"
@@ -37,6 +37,10 @@ class LoadSummary:
     removed: list[str] = field(default_factory=list)
     unchanged: int = 0
     kept_user_version: list[str] = field(default_factory=list)
+
+    def changed_kinds(self) -> set[str]:
+        """The kinds of the records this load added, changed or removed."""
+        return {kind_of(record_id) for record_id in (*self.added, *self.changed, *self.removed)}
 
     def counts(self) -> dict[str, int]:
         return {

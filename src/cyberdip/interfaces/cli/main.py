@@ -37,6 +37,7 @@ from cyberdip.services import (
     stix_export,
     sync,
     threat_imports,
+    vote_imports,
     votes,
 )
 from cyberdip.services import timeline as timeline_service
@@ -148,7 +149,7 @@ def import_unga(
 ) -> None:
     """Import UN General Assembly roll-call votes."""
     with _workbench(as_json) as workbench:
-        summary = votes.import_unga(workbench, path)
+        summary = vote_imports.import_unga(workbench, path)
     if as_json:
         _print_json(summary)
         return
@@ -224,14 +225,14 @@ app.add_typer(fetch_app, name="fetch")
 
 @fetch_app.command("unga")
 def fetch_unga(
-    url: str = typer.Option(votes.UNDL_URL, help="Address of the UN Digital Library voting CSV (it changes with "
+    url: str = typer.Option(vote_imports.UNDL_URL, help="Address of the UN Digital Library voting CSV (it changes with "
                             "each update; see https://digitallibrary.un.org/record/4060887)."),
     folder: Path = typer.Option(Path("."), help="Where to save the downloaded file."),
     as_json: bool = JsonOption,
 ) -> None:
     """Download the UN Digital Library's General Assembly voting file and import it."""
     with _workbench(as_json) as workbench:
-        saved, summary = votes.fetch_unga(workbench, url, folder)
+        saved, summary = vote_imports.fetch_unga(workbench, url, folder)
     if as_json:
         _print_json({"file": str(saved), **to_jsonable_python(summary)})
     else:

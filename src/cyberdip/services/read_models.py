@@ -1,0 +1,52 @@
+"""Keeping the read models current: after every load, in its transaction, recompute what the load
+changed the inputs of (every incident's assessment; every session's ideal points) and mark the rest
+as still reflecting the data. Pages then read stored answers instead of computing them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from sqlalchemy import Connection
+
+from cyberdip.analysis.assessment import RULESET
+from cyberdip.services import likeminded, norms
+from cyberdip.store import read_models, reader
+
+#: record kinds an incident's assessment reads
+ASSESSMENT_INPUTS = frozenset({"incident", "claim", "grouplink", "membership", "party", "instrument",
+                               "commitment", "norm", "actor"})
+#: record kinds ideal points read (the roll calls carry the votes)
+IDEAL_POINT_INPUTS = frozenset({"rollcall"})
+
+Progress = Callable[[str], None]
+
+
+def after_load(connection: Connection, changed_kinds: Iterable[str], progress: Progress | None = None) -> None:
+    """Bring every read model up to the newest load, recomputing those whose inputs changed."""
+    last = reader.last_load(connection)
+    if last is None:
+        return
+    load_id = int(last["id"])
+    changed = set(changed_kinds)
+    reflected = read_models.loads_reflected(connection)
+    previous = next((i for i in reader.load_ids(connection, 2) if i < load_id), None)
+    stale = {name for name, at in reflected.items() if at != previous}
+    say = progress or (lambda _: None)
+    if changed & ASSESSMENT_INPUTS or norms.ASSESSMENTS not in reflected or norms.ASSESSMENTS in stale:
+        say("assessing every incident against the norms")
+        read_models.replace_assessments(connection, norms.assess_all(connection))
+        read_models.put(connection, norms.ASSESSMENTS, load_id, {"ruleset": RULESET})
+    if changed & IDEAL_POINT_INPUTS or likeminded.IDEAL_POINTS not in reflected or likeminded.IDEAL_POINTS in stale:
+        say("estimating ideal points for every session with votes")
+        read_models.put(connection, likeminded.IDEAL_POINTS, load_id, likeminded.ideal_points_payload(connection))
+    read_models.advance(connection, [name for name in reflected if name not in stale], load_id)
+
+
+def current(connection: Connection) -> bool:
+    """Whether every read model reflects the newest load."""
+    last = reader.last_load(connection)
+    reflected = read_models.loads_reflected(connection)
+    return last is None or (set(reflected) >= {norms.ASSESSMENTS, likeminded.IDEAL_POINTS}
+                            and all(at == int(last["id"]) for at in reflected.values()))
+
+
