@@ -10,6 +10,7 @@ from sqlalchemy import Connection
 
 from cyberdip.analysis.assessment import RULESET
 from cyberdip.services import likeminded, norms
+from cyberdip.services.workbench import Workbench
 from cyberdip.store import read_models, reader
 
 #: record kinds an incident's assessment reads
@@ -50,3 +51,14 @@ def current(connection: Connection) -> bool:
                             and all(at == int(last["id"]) for at in reflected.values()))
 
 
+
+
+def bring_up_to_date(workbench: Workbench, progress: Progress | None = None) -> bool:
+    """Recompute the read models a database lacks or holds stale (one written before they existed,
+    or by an older version); whether anything was done."""
+    with workbench.reading() as connection:
+        if current(connection):
+            return False
+    with workbench.writing() as connection:
+        after_load(connection, ASSESSMENT_INPUTS | IDEAL_POINT_INPUTS, progress)
+    return True

@@ -33,6 +33,7 @@ from cyberdip.services import (
     loading,
     norms,
     provenance,
+    read_models,
     sharing,
     stix_export,
     sync,
@@ -1053,7 +1054,11 @@ def serve(
             workbench.require_schema()
         except NotInitialised:
             errors.print("First start: creating the database and loading the curated dataset...")
-            loading.init_database(workbench)
+            loading.init_database(workbench, progress=lambda step: errors.print(f"  {step}..."))
+        read_models.bring_up_to_date(workbench, progress=lambda step: errors.print(f"Bringing pages up to date: "
+                                                                                  f"{step}..."))
+        errors.print(f"Ready: http://{host or settings.host}:{port or settings.port}/ "
+                     f"(database {settings.database_url})")
         if workers > 1:
             uvicorn.run("cyberdip.interfaces.asgi:app_from_env", factory=True, workers=workers,
                         host=host or settings.host, port=port or settings.port, access_log=access_log)
