@@ -67,7 +67,7 @@ FULL_URLS = [
 
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
-    return ordered[max(0, int(round(len(ordered) * share)) - 1)]
+    return ordered[max(0, round(len(ordered) * share) - 1)]
 
 
 def quick(args: argparse.Namespace) -> None:
