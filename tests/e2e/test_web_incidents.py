@@ -370,3 +370,50 @@ def test_empty_timeline_says_what_to_do(client: TestClient) -> None:
     response = client.get("/timeline?from=1900&to=1901&kind=incident")
     assert response.status_code == 200
     assert "Nothing dated matches these filters. Widen the period" in response.text
+
+
+def rows_of(html: str) -> list[list[str]]:
+    """The incident list's body rows."""
+    return [row for row in Page(html).tables["Incidents"] if row]
+
+
+def test_incident_list_counts_every_match_pages_them_and_downloads_all(client: TestClient, loaded: Workbench,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    from cyberdip.interfaces.web import incidents as incident_pages
+
+    monkeypatch.setattr(incident_pages, "PAGE_SIZE", 10)
+    with loaded.reading() as connection:
+        total = norms.incident_page(connection, limit=None).total
+    assert total > 20
+    first = client.get("/incidents")
+    assert f"{total:,} incidents" in first.text and "Showing 1–10" in first.text
+    assert len(rows_of(first.text)) == 10
+    last_page = -(-total // 10)
+    assert f"page 1 of {last_page}" in first.text and 'rel="next"' in first.text
+    final = client.get(f"/incidents?page={last_page}")
+    assert len(rows_of(final.text)) == total - 10 * (last_page - 1)
+    assert 'rel="next"' not in final.text and 'rel="prev"' in final.text
+    rows = list(csv.DictReader(io.StringIO(client.get("/incidents?download=incidents&format=csv").text)))
+    assert len(rows) == total
+    assert client.get("/incidents?page=0").status_code == 400
+    assert "is not an order" in client.get("/incidents?sort=colour").text
+
+
+def test_incident_list_filters_by_or_against_an_actor_and_says_which(client: TestClient) -> None:
+    by = rows_of(client.get("/incidents?by=Russia").text)
+    against = rows_of(client.get("/incidents?against=Ukraine").text)
+    both = client.get("/incidents?by=Russia&against=Ukraine")
+    assert "attributed to" in both.text and "against" in both.text
+    ids = lambda table: {row[1] for row in table}  # noqa: E731 - the incident names
+    assert ids(rows_of(both.text)) == ids(by) & ids(against)
+    assert any("NotPetya" in name for name in ids(by) & ids(against))
+    russia_as_victim = ids(rows_of(client.get("/incidents?against=Russia").text))
+    assert not any("NotPetya" in name for name in russia_as_victim)
+
+
+def test_incident_list_sorts_newest_first_with_unknown_dates_last(client: TestClient) -> None:
+    newest = [row[0] for row in rows_of(client.get("/incidents?sort=-date").text)]
+    known = [d for d in newest if d != "unknown"]
+    assert known == sorted(known, reverse=True) and newest[: len(known)] == known
+    api = client.get("/api/incidents?sort=-date&limit=5&by=Russia")
+    assert int(api.headers["X-Total-Count"]) >= len(api.json()) == 5

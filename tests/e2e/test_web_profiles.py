@@ -221,7 +221,7 @@ def test_instrument_page_lists_parties_on_a_map_and_its_timeline(client: TestCli
     response = client.get("/r/instrument:budapest-convention")
     assert response.status_code == 200
     html = response.text
-    germany = row_with(html, '<a href="/r/state:DEU">Germany</a></td><td>party</td>')
+    germany = row_with(html, '<a href="/r/state:DEU">Germany</a></td><td data-label="role">party</td>')
     assert "2009-03-09" in germany and re.search(r'href="https?://', germany)
     assert fill_of(html, "DEU") == CATEGORIES[0] and fill_of(html, "CHN") is None
     parties = download(client, "/r/instrument:budapest-convention", "parties")
@@ -352,3 +352,39 @@ def test_long_tables_are_cut_on_the_page_but_downloaded_whole(voted: Workbench) 
     sizes = [len(list(csv.reader(io.StringIO(client.get("/r/org:un", params={"download": n, "format": "csv"}).text))))
              for n in names]
     assert max(sizes) == 6203 + 1  # every roll call, and the header
+
+
+def summary_of(html: str) -> dict[str, str]:
+    """The state page's summary at the top: label → the answer's text, with its links as [text](href)."""
+    block = re.search(r'<dl class="summary">(.*?)</dl>', html, re.S)
+    assert block, "no summary at the top of the page"
+    pairs = re.findall(r"<dt>(.*?)</dt>\s*<dd>(.*?)</dd>", block.group(1), re.S)
+    linked = lambda text: re.sub(r"\s+", " ", re.sub(r'<a [^>]*href="([^"]*)"[^>]*>(.*?)</a>', r"[\2](\1)",  # noqa: E731
+                                                     text)).strip()
+    return {label.strip(): linked(answer) for label, answer in pairs}
+
+
+def test_state_page_opens_with_the_answer_linked_and_sourced(client: TestClient) -> None:
+    html = client.get("/r/state:DEU").text
+    assert html.index('id="summary"') < html.index('id="agencies"') < html.index('id="partners"')
+    summary = summary_of(html)
+    assert re.match(r"\[CERT-Bund\]\(/r/agency:deu-[a-z-]+\)", summary["National CERT"])
+    assert "Federal Office for Information Security" in summary["Cybersecurity lead"]
+    assert "Foreign Office" in summary["Foreign-ministry cyber unit"]
+    assert "party since 2009-03-09" in summary["Budapest Convention"]
+    assert "(/r/instrument:budapest-convention)" in summary["Budapest Convention"]
+    assert "Council of Europe Treaty Office" in summary["Budapest Convention"]  # its source
+    assert "[North Atlantic Treaty Organization](/r/org:nato)" in summary[next(k for k in summary
+                                                                           if k.startswith("Member of"))]
+    against = next(k for k in summary if k.startswith("Incidents against it"))
+    assert "attributed to Russia" in summary[against]
+    assert summary["Closest partners"].count("(/r/state:") == 5
+
+
+def test_state_page_says_what_a_state_lacks_and_folds_long_sections(client: TestClient) -> None:
+    summary = summary_of(client.get("/r/state:ATG").text)
+    assert summary["National CERT"].startswith("none as of 2025-07")
+    html = client.get("/r/state:USA").text
+    folded = re.findall(r'<details class="fold"( open)?><summary><h2 id="h-([a-z-]+)"', html)
+    assert ("", "incidents") in folded  # long: folded, its heading still shown
+    assert {name for _, name in folded} >= {"partners", "affiliations", "incidents", "norm-record"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
 import json
 from pathlib import Path
@@ -72,7 +73,7 @@ def test_misp_actor_with_sponsor_and_country(tmp_path: Path) -> None:
     assert actor.summary == "The Sofacy Group (also known as APT28) is a cyber espionage group."
     assert actor.sources[0].locator == "APT28 (uuid 5b4ee3ea-eee3-4c8e-8323-85ae32658754)"
     cfr, country = result.claims
-    assert cfr.claimant_name == misp.CFR_CLAIMANT and cfr.attributed_to == "state:RUS" and cfr.date == "2024-05-01"
+    assert cfr.claimant_name == misp.CFR_CLAIMANT and cfr.attributed_to == "state:RUS" and cfr.date is None
     assert cfr.basis and "Espionage" in cfr.basis and "Germany, France" in cfr.basis
     assert [str(s.url) for s in cfr.sources][1] == "https://www.cfr.org/interactive/cyber-operations/apt-28"
     assert country.claimant_kind == "other" and country.confidence == "high"
@@ -102,10 +103,13 @@ def test_misp_duplicates_reported_and_skipped(tmp_path: Path) -> None:
     assert "duplicate" in result.warnings[0].reason
 
 
-def test_misp_without_as_of_warns_that_claims_are_dated_by_the_file(tmp_path: Path) -> None:
-    result = misp.read_misp_threat_actors(write_json(tmp_path / "c.json", cluster(SOFACY)), resolve)
-    assert result.claims[0].date == result.groups[0].sources[0].retrieved
-    assert "no date" in result.warnings[0].reason
+def test_misp_claims_stay_undated_and_the_retrieval_day_dates_only_the_source(tmp_path: Path) -> None:
+    """The cluster carries no dates: the import day must not become the date of a claim."""
+    path = write_json(tmp_path / "c.json", cluster(SOFACY))
+    result = misp.read_misp_threat_actors(path, resolve)
+    assert all(claim.date is None for claim in result.claims)
+    modified = dt.datetime.fromtimestamp(path.stat().st_mtime, tz=dt.UTC).date().isoformat()
+    assert result.groups[0].sources[0].retrieved == modified
 
 
 def test_misp_bad_entries_fail_the_import(tmp_path: Path) -> None:

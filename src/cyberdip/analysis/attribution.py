@@ -23,6 +23,10 @@ from dataclasses import dataclass
 from cyberdip.model import AttributionClaim
 
 LEVELS = ("none", "self", "media", "industry", "one_government", "several_governments")
+#: each level in words, for people
+LEVEL_WORDS = {"several_governments": "by several governments", "one_government": "by one government",
+               "industry": "in industry reports only", "media": "in media reports only",
+               "self": "claimed by the attacker only", "none": "not attributed"}
 _OFFICIAL = {"government", "international_organization"}
 _FORMAL_TYPES = {"political_statement", "indictment", "sanctions"}
 

@@ -793,7 +793,7 @@ class AttributionClaim(Record):
     type: ClaimType
     basis: str | None = None
     confidence: Literal["low", "medium", "high"] | None = None
-    date: PartialDate
+    date: PartialDate | None = Field(default=None, description="when the claim was made; unknown stays unknown")
 
     @model_validator(mode="after")
     def _check_claimant(self) -> AttributionClaim:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -126,6 +126,12 @@ def outlines(connection: Connection, rows: list[StoredRecord]) -> dict[str, Outl
     computed = _compute(connection, missing)
     return {row.id: Outline.from_payload(stored[row.id]) if row.id in stored else Outline.of(computed[row.id])
             for row in rows}
+
+
+def attributions(connection: Connection, incident_ids: Sequence[str]) -> dict[str, list[Strength]]:
+    """Who each incident is attributed to and how strongly (as its assessment says)."""
+    rows = list(reader.get_many(connection, list(incident_ids)).values())
+    return {incident_id: outline.attribution for incident_id, outline in outlines(connection, rows).items()}
 
 
 def _compute(connection: Connection, rows: list[StoredRecord]) -> dict[str, Assessment]:
@@ -368,49 +374,90 @@ class IncidentRow:
     engaged_norms: list[str]
 
 
-def incidents(connection: Connection, *, actor: str | None = None, norm: str | None = None,
-              start: str | None = None, end: str | None = None, limit: int = 500) -> list[IncidentRow]:
-    """Incidents by date, optionally those involving an actor (attributed to it or against it) or
-    engaging a norm (a violation alleged or contested)."""
+@dataclass(frozen=True)
+class IncidentPage:
+    """One page of the incidents that match: how many match in all, and the rows shown."""
+
+    total: int
+    offset: int
+    rows: list[IncidentRow]
+
+
+#: how incident lists can be ordered; unknown dates always come last
+INCIDENT_SORTS = ("date", "-date", "name")
+
+
+def incidents(connection: Connection, *, actor: str | None = None, by: str | None = None,
+              against: str | None = None, norm: str | None = None, start: str | None = None,
+              end: str | None = None, limit: int = 500) -> list[IncidentRow]:
+    """Incidents by date, optionally those involving an actor (attributed to it or against it), those
+    attributed to one (``by``) or against one (``against``), or engaging a norm (a violation alleged or
+    contested)."""
+    return incident_page(connection, actor=actor, by=by, against=against, norm=norm, start=start, end=end,
+                         limit=limit).rows
+
+
+def incident_page(connection: Connection, *, actor: str | None = None, by: str | None = None,
+                  against: str | None = None, norm: str | None = None, start: str | None = None,
+                  end: str | None = None, sort: str = "date", offset: int = 0,
+                  limit: int | None = 100) -> IncidentPage:
+    """The incidents matching every filter given, counted in full, sorted, and the page asked for."""
+    if sort not in INCIDENT_SORTS:
+        raise DataError([Problem("sort", f"unknown order {sort!r}; choose {', '.join(INCIDENT_SORTS)}")])
     start = parse_partial_date(start) if start else None
     end = parse_partial_date(end) if end else None
-    ids: list[str] | None = None
-    if actor:
-        subject = resolve(connection, actor).id
-        ids = [r.id for r in reader.referrers(connection, subject, kind="incident")]
-        for claim in reader.referrers(connection, subject, kind="claim", field="attributed_to"):
-            if claim.data["subject"].startswith("incident:"):
-                ids.append(claim.data["subject"])
-            else:  # a claim about a group: the group's incidents
-                ids += [r.id for r in reader.referrers(connection, claim.data["subject"], kind="incident")]
+    ids: set[str] | None = None
+    for ref, choose in ((actor, _involving), (by, _attributed_to), (against, _against)):
+        if ref:
+            found = choose(connection, resolve(connection, ref).id)
+            ids = found if ids is None else ids & found
     norm_id = resolve(connection, norm).id if norm else None
-    rows = reader.listing(connection, kinds=["incident"], start_from=start, start_to=end, ids=ids)
-    attributed = _attributions(connection, rows)
-    assessed = outlines(connection, rows) if norm_id else {}
-    result = []
-    for row in rows:
-        engaged: list[str] = []
-        if norm_id:
-            engaged = sorted({f.norm for f in assessed[row.id].engaged if f.status in ENGAGED})
-            if norm_id not in engaged:
-                continue
-        result.append(IncidentRow(row.id, row.name, row.start, sorted(attributed.get(row.id, set())),
-                                  list(row.data.get("victims") or []), engaged))
-        if len(result) >= limit:
-            break
-    return result
+    rows = reader.listing(connection, kinds=["incident"], start_from=start, start_to=end,
+                          ids=sorted(ids) if ids is not None else None)
+    engaged: dict[str, list[str]] = {}
+    if norm_id:
+        assessed = outlines(connection, rows)
+        engaged = {row.id: sorted({f.norm for f in assessed[row.id].engaged if f.status in ENGAGED}) for row in rows}
+        rows = [row for row in rows if norm_id in engaged[row.id]]
+    if sort == "name":
+        rows.sort(key=lambda r: (r.name.casefold(), r.id))
+    else:  # by date, newest or oldest first; an unknown date is never "first"
+        dated = sorted((r for r in rows if r.start), key=lambda r: (r.start or "", r.id), reverse=sort == "-date")
+        rows = dated + [r for r in rows if not r.start]
+    shown = rows[offset:offset + limit] if limit is not None else rows[offset:]
+    attributed = _attributions(connection, shown)
+    return IncidentPage(len(rows), offset, [
+        IncidentRow(row.id, row.name, row.start, sorted(attributed.get(row.id, set())),
+                    list(row.data.get("victims") or []), engaged.get(row.id, [])) for row in shown])
+
+
+def _attributed_to(connection: Connection, subject: str) -> set[str]:
+    """Incidents a claim attributes to ``subject`` (directly, or through a group it is said to
+    sponsor), or whose record names it as behind them."""
+    ids = {r.id for field in ("nexus", "groups") for r in reader.referrers(connection, subject, kind="incident",
+                                                                            field=field)}
+    for claim in reader.referrers(connection, subject, kind="claim", field="attributed_to"):
+        if claim.data["subject"].startswith("incident:"):
+            ids.add(claim.data["subject"])
+        else:  # a claim about a group: the group's incidents
+            ids |= {r.id for r in reader.referrers(connection, claim.data["subject"], kind="incident")}
+    return ids
+
+
+def _against(connection: Connection, subject: str) -> set[str]:
+    return {r.id for r in reader.referrers(connection, subject, kind="incident", field="victims")}
+
+
+def _involving(connection: Connection, subject: str) -> set[str]:
+    return {r.id for r in reader.referrers(connection, subject, kind="incident")} | _attributed_to(connection, subject)
 
 
 def _attributions(connection: Connection, rows: list[StoredRecord]) -> dict[str, set[str]]:
-    """Who each incident is attributed to: a few incidents' own claims, or every claim at once."""
+    """Who each incident is attributed to, by its claims."""
     attributed: dict[str, set[str]] = {}
-    if len(rows) <= 20:
-        for row in rows:
-            attributed[row.id] = {str(c.data["attributed_to"])
-                                  for c in reader.referrers(connection, row.id, kind="claim", field="subject")}
-    else:
-        for claim in reader.listing(connection, kinds=["claim"]):
-            attributed.setdefault(str(claim.data["subject"]), set()).add(str(claim.data["attributed_to"]))
+    for subject, claim in reader.referrers_of_many(connection, [row.id for row in rows], kind="claim",
+                                                   field="subject"):
+        attributed.setdefault(subject, set()).add(str(claim.data["attributed_to"]))
     return attributed
 
 

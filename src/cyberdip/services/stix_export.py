@@ -102,7 +102,7 @@ def export_bundle(connection: Connection) -> dict[str, Any]:
         objects[claimant["id"]] = claimant
         rel = _relationship(claim.id, "attributed-to", source, target, created, modified) | {
             "created_by_ref": claimant["id"],
-            "description": f"{claim.type.value.replace('_', ' ')} of {claim.date}"
+            "description": f"{claim.type.value.replace('_', ' ')} of {claim.date or 'an unknown date'}"
                            + (f": {claim.basis}" if claim.basis else ""),
             "external_references": _references(claim.sources),
         }

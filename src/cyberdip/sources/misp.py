@@ -10,8 +10,9 @@ BSD 2-Clause) lists about a thousand actors. Each becomes a group :class:`Actor`
 - ``country`` (with ``attribution-confidence`` when given) — the country MISP's contributors
   associate the actor with (claimant "other").
 
-The cluster has no dates: a claim is dated ``as_of`` — the day the cluster was retrieved, which
-is when the claim is known to have been made at the latest, not when CFR or MISP first made it.
+The cluster has no dates: a claim's date stays unknown (the day the cluster was retrieved,
+``as_of``, is only when the claim is known to have been made at the latest, and is kept as the
+check date of its MISP source, not as the claim's date).
 
 Mapping a sponsor or country to a state of the knowledge base is the caller's (``states``: a name
 or ISO alpha-2 code → state id or None). States that do not map, ``Unknown`` sponsors and
@@ -62,8 +63,8 @@ def confidence_of(raw: object) -> Confidence | None:
 def read_misp_threat_actors(path: Path, states: StateResolver, *, as_of: str | None = None) -> ImportedGroups:
     """Read a MISP galaxy threat-actor cluster (``.json`` or ``.json.gz``).
 
-    ``as_of`` (``YYYY-MM-DD``): when the cluster was retrieved; it dates the claims and the
-    citation's ``retrieved``. Without it the file's modification date is used, with a warning.
+    ``as_of`` (``YYYY-MM-DD``): when the cluster was retrieved, kept as the citation's
+    ``retrieved``; without it the file's modification date is used. The claims stay undated.
     """
     cluster = read_json(path)
     if not isinstance(cluster, dict) or not isinstance(cluster.get("values"), list):
@@ -74,9 +75,6 @@ def read_misp_threat_actors(path: Path, states: StateResolver, *, as_of: str | N
     result = ImportedGroups("misp", f"misp-galaxy cluster v{version}" if version is not None else "misp-galaxy cluster")
     if as_of is None:
         as_of = dt.datetime.fromtimestamp(path.stat().st_mtime, tz=dt.UTC).date().isoformat()
-        result.warnings.append(Problem(path.name, f"the cluster carries no date: claims are dated {as_of} (the file's "
-                                       "modification date), the day they are known to have been made by at the "
-                                       "latest; pass as_of to set the retrieval date"))
     cluster_source = Citation(
         url=MISP_URL,
         title="MISP galaxy: threat-actor cluster",
@@ -163,7 +161,7 @@ def _cfr_claim(result: ImportedGroups, group: Actor, meta: dict[str, Any], sourc
     result.claims.append(AttributionClaim(
         id=f"claim:{group.id.removeprefix('group:')}/cfr-sponsor", subject=group.id, claimant_name=CFR_CLAIMANT,
         claimant_kind=ClaimantKind.RESEARCHER, attributed_to=state, type=ClaimType.TECHNICAL_REPORT,
-        basis="; ".join(basis), date=as_of, sources=sources,
+        basis="; ".join(basis), date=None, sources=sources,
     ))
     result.count("cfr sponsor claims")
 
@@ -195,7 +193,7 @@ def _country_claim(result: ImportedGroups, group: Actor, meta: dict[str, Any], s
     result.claims.append(AttributionClaim(
         id=f"claim:{group.id.removeprefix('group:')}/country", subject=group.id, claimant_name=MISP_CLAIMANT,
         claimant_kind=ClaimantKind.OTHER, attributed_to=state, type=ClaimType.TECHNICAL_REPORT, basis=basis,
-        confidence=confidence, date=as_of, sources=[source],
+        confidence=confidence, date=None, sources=[source],
     ))
     result.count("country claims")
 

@@ -72,6 +72,19 @@ def referrers(
     return [_stored(row) for row in connection.execute(query)]
 
 
+def referrers_of_many(connection: Connection, target_ids: Sequence[str], *, kind: str,
+                      field: str) -> list[tuple[str, StoredRecord]]:
+    """(target, record) for every record of ``kind`` referring through ``field`` to one of the targets."""
+    found: list[tuple[str, StoredRecord]] = []
+    unique = sorted(set(target_ids))
+    for start in range(0, len(unique), 500):
+        query = (select(links.c.target_id, *_COLUMNS).join(links, links.c.record_id == records.c.id)
+                 .where(links.c.target_id.in_(unique[start:start + 500]), links.c.field == field,
+                        records.c.kind == kind).order_by(records.c.start_date, records.c.id))
+        found += [(row.target_id, _stored(row)) for row in connection.execute(query)]
+    return found
+
+
 def names_exact(connection: Connection, norm: str) -> list[tuple[str, str]]:
     """(record id, name) pairs whose normalised name equals ``norm``."""
     rows = connection.execute(select(names.c.record_id, names.c.name).where(names.c.norm == norm))

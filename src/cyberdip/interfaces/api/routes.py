@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request, Response
 from pydantic import Field
 from sqlalchemy import Connection
 
@@ -190,12 +190,21 @@ def state_record(conn: Conn, state: str) -> norms.StateRecord:
     return norms.state_record(conn, state)
 
 
-@router.get("/incidents", summary="Incidents, optionally by actor, norm engaged and period")
-def incident_list(conn: Conn, actor: str | None = None, norm: str | None = None,
+@router.get("/incidents", summary="Incidents, optionally by actor (either way, by or against), norm engaged and "
+                                   "period; the total number of matches is in the X-Total-Count header")
+def incident_list(conn: Conn, response: Response, actor: str | None = None,
+                  by: Annotated[str | None, Query(description="attributed to this actor")] = None,
+                  against: Annotated[str | None, Query(description="against this actor (a victim)")] = None,
+                  norm: str | None = None,
                   start: Annotated[str | None, Query(alias="from")] = None,
                   end: Annotated[str | None, Query(alias="to")] = None,
+                  sort: Annotated[str, Query(description="date (oldest first), -date or name")] = "date",
+                  offset: Annotated[int, Query(ge=0)] = 0,
                   limit: Annotated[int, Query(ge=1, le=10000)] = 500) -> list[norms.IncidentRow]:
-    return norms.incidents(conn, actor=actor, norm=norm, start=start, end=end, limit=limit)
+    found = norms.incident_page(conn, actor=actor, by=by, against=against, norm=norm, start=start, end=end,
+                                sort=sort, offset=offset, limit=limit)
+    response.headers["X-Total-Count"] = str(found.total)
+    return found.rows
 
 
 @router.get("/claims", summary="Attribution claims made by one actor (by) and/or naming another (against)")

@@ -334,15 +334,32 @@ def _short(entry: incident_views.NormEntry | None, norm_id: str) -> str:
     return entry.code if entry.code.startswith("13(") else entry.title
 
 
+#: incidents shown per page (downloads hold every match)
+PAGE_SIZE = 100
+#: the actor filters: parameter, what it keeps, and how the page says it
+ACTOR_FILTERS = (("actor", "involving", "attributed to it or against it"),
+                 ("by", "attributed to", "by a claim or its own record"),
+                 ("against", "against", "as a victim"))
+
+
 @router.get("/incidents")
-def incident_list(request: Request, actor: str = "", norm: str = "",
+def incident_list(request: Request, actor: str = "", by: str = "", against: str = "", norm: str = "",
                   start: Annotated[str, Query(alias="from")] = "",
-                  end: Annotated[str, Query(alias="to")] = "") -> Response:
-    actor_ref, norm_ref, start_ref, end_ref = _clean(actor), _clean(norm), _clean(start), _clean(end)
+                  end: Annotated[str, Query(alias="to")] = "", sort: str = "date",
+                  page_number: Annotated[str, Query(alias="page")] = "1") -> Response:
+    refs = {"actor": _clean(actor), "by": _clean(by), "against": _clean(against)}
+    norm_ref, start_ref, end_ref = _clean(norm), _clean(start), _clean(end)
     problems: list[Problem] = []
-    rows: list[norms.IncidentRow] = []
-    chosen_actor: Cell | None = None
+    found_page = norms.IncidentPage(0, 0, [])
+    chosen: list[tuple[str, str, Cell]] = []  # (parameter, words, the actor)
     chosen_norm: str | None = None
+    downloading = bool(request.query_params.get("download"))
+    if sort not in norms.INCIDENT_SORTS:
+        problems.append(Problem(f"sort: “{sort}” is not an order; choose date (oldest first), -date (newest "
+                                "first) or name."))
+    number = int(page_number) if page_number.isdigit() and int(page_number) >= 1 else 0
+    if not number:
+        problems.append(Problem(f"page: “{page_number}” is not a page number (1, 2, 3 …)."))
     with workbench(request).reading() as connection:
         catalogue_entries = incident_views.norm_catalogue(connection)
         by_id = {n.id: n for n in catalogue_entries}
@@ -356,42 +373,62 @@ def incident_list(request: Request, actor: str = "", norm: str = "",
                                             "Choose one from the list."))
             except NotFound as exc:
                 problems.append(_problem(request, "norm", exc, {n.id: n.title for n in catalogue_entries}))
-        if actor_ref:
+        for parameter, words, _ in ACTOR_FILTERS:
+            ref = refs[parameter]
+            if not ref:
+                continue
             try:
-                found = catalogue.resolve(connection, actor_ref)
-                chosen_actor = record_link(found.id, found.name)
+                found = catalogue.resolve(connection, ref)
+                chosen.append((parameter, words, record_link(found.id, found.name)))
                 if found.kind != "actor":
-                    problems.append(Problem(f"actor: “{actor_ref}” is {found.name} ({found.id}), "
+                    problems.append(Problem(f"{parameter}: “{ref}” is {found.name} ({found.id}), "
                                             f"{'an' if found.kind[0] in 'aeiou' else 'a'} {found.kind}, "
                                             "not an actor. Choose a state, an organisation, an agency or a "
                                             "threat group."))
             except NotFound as exc:
-                problems.append(_problem(request, "actor", exc, catalogue.names(connection, exc.suggestions)))
+                problems.append(_problem(request, parameter, exc, catalogue.names(connection, exc.suggestions)))
         if not problems:
             try:
-                rows = norms.incidents(connection, actor=actor_ref, start=start_ref, end=end_ref)
+                found_page = norms.incident_page(
+                    connection, actor=refs["actor"], by=refs["by"], against=refs["against"], norm=chosen_norm,
+                    start=start_ref, end=end_ref, sort=sort, offset=0 if downloading else (number - 1) * PAGE_SIZE,
+                    limit=None if downloading else PAGE_SIZE)
             except ValueError as exc:  # a malformed date
                 problems.append(Problem(f"period: {exc}"))
-        engaged = incident_views.all_findings(connection).engaged_norms() if not problems else {}
-        if chosen_norm:  # the same result as norms.incidents(norm=...), from findings computed once per load
-            rows = [r for r in rows if chosen_norm in engaged.get(r.id, [])]
+        rows = found_page.rows
+        engaged = incident_views.all_findings(connection).engaged_norms() if rows else {}
         names = catalogue.names(connection, {i for r in rows for i in (*r.attributed_to, *r.victims)})
     if start_ref and end_ref and not problems and start_ref > end_ref:
         problems.append(Problem(f"period: “from” ({start_ref}) is after “to” ({end_ref}); nothing can match."))
+    filtered = any((*refs.values(), norm_ref, start_ref, end_ref))
     table = Table("incidents", "Incidents", ["date", "incident", "attributed to", "victims", "norms engaged"],
-                  [[r.start, record_link(r.id, r.name), ", ".join(names.get(a, a) for a in r.attributed_to),
+                  [[r.start or "unknown", record_link(r.id, r.name),
+                    ", ".join(names.get(a, a) for a in r.attributed_to),
                     ", ".join(names.get(v, v) for v in r.victims),
                     ", ".join(_short(by_id.get(n), n) for n in engaged.get(r.id, []))] for r in rows],
                   empty="No incident matches these filters. Widen the period, clear the norm, or try another "
                         "actor: a state (Russia or state:RUS), an organisation or a threat group (APT28)."
-                  if (actor_ref or norm_ref or start_ref or end_ref) else
-                  "No incidents are recorded yet: run `cyberdip init` to load the curated dataset.")
-    query = urlencode([(k, v) for k, v in (("actor", actor_ref), ("norm", chosen_norm or norm_ref),
-                                           ("from", start_ref), ("to", end_ref)) if v])
-    return page(request, "incidents.html", title="Incidents", api="/api/incidents" + (f"?{query}" if query else ""),
+                  if filtered else "No incidents are recorded yet: run `cyberdip init` to load the curated dataset.")
+    params = [(k, v) for k, v in (*refs.items(), ("norm", chosen_norm or norm_ref), ("from", start_ref),
+                                  ("to", end_ref)) if v]
+    sort_params = params + ([("sort", sort)] if sort != "date" else [])
+    pages = max(1, -(-found_page.total // PAGE_SIZE))
+    paging = {"page": number, "pages": pages, "first": found_page.offset + 1 if rows else 0,
+              "last": found_page.offset + len(rows), "total": found_page.total,
+              "previous": _incidents_url(sort_params, number - 1) if number > 1 else None,
+              "next": _incidents_url(sort_params, number + 1) if number < pages else None}
+    sorts = [(label, _incidents_url(params + ([("sort", key)] if key != "date" else []), 1), key == sort)
+             for key, label in (("date", "oldest first"), ("-date", "newest first"), ("name", "by name"))]
+    return page(request, "incidents.html", title="Incidents", api="/api/incidents" + (
+                    f"?{urlencode(sort_params)}" if sort_params else ""),
                 tables=[table], status=400 if problems else 200, problems=problems, norms=catalogue_entries,
-                actor=actor_ref or "", norm=chosen_norm or norm_ref or "", start=start_ref or "", end=end_ref or "",
-                chosen_actor=chosen_actor, chosen_norm=by_id.get(chosen_norm or ""))
+                refs={k: v or "" for k, v in refs.items()}, norm=chosen_norm or norm_ref or "",
+                start=start_ref or "", end=end_ref or "", sort=sort, chosen=chosen,
+                chosen_norm=by_id.get(chosen_norm or ""), paging=paging, sorts=sorts, filtered=filtered)
+
+
+def _incidents_url(params: list[tuple[str, str]], number: int) -> str:
+    return "/incidents?" + urlencode([*params, *([("page", str(number))] if number > 1 else [])])
 
 
 # ---------------------------------------------------------------------------------------------

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from html import escape
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -22,6 +23,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy import Connection
 
+from cyberdip.analysis.attribution import LEVEL_WORDS, LEVELS
 from cyberdip.interfaces import maps
 from cyberdip.interfaces.web.pages import kind_page
 from cyberdip.interfaces.web.render import Cell, Table, page, record_link, svg
@@ -230,7 +232,7 @@ def state_page(request: Request, connection: Connection, record_id: str) -> Resp
     series, sessions, ideal_note = _ideal_points(connection, record_id)
     closest = [x for x in report.partners if x.score > 0]  # a score of zero or less is no partnership
 
-    strengths = {row.id: _attribution(connection, row.id) for row in against}
+    strengths = norms.attributions(connection, [row.id for row in against])
     agency_items = sections.get("Agencies and bodies", [])
     data = profile_service.details(connection, [item.id for item in agency_items])
     short = _short_names(connection, {e.id for x in closest
@@ -355,16 +357,82 @@ def state_page(request: Request, connection: Connection, record_id: str) -> Resp
         ("Ideal points", _api("ideal-points", session=list(sessions), state=record_id) if sessions else None),
         ("Timeline", _api("timeline", actor=record_id)),
     ]
+    summary = _state_summary(p, data, record, against, strengths, closest, names)
     return page(request, "state.html", title=p.name, api=_api(f"records/{record_id}"), tables=tables, p=p,
                 world=svg(world), chart=svg(chart) if chart else None, report=report, sessions=sessions,
-                twins=[(label, href) for label, href in twins if href], record=record)
+                twins=[(label, href) for label, href in twins if href], record=record, summary=summary)
 
 
-def _attribution(connection: Connection, incident_id: str) -> list[Any]:
-    """Who an incident is attributed to and how strongly (``norms.assess_ref``, as ``/api/assess``)."""
-    assessment: norms.Assessment = memo.memoised(
-        connection, _memo("assess", incident_id), lambda: norms.assess_ref(connection, incident_id))
-    return list(assessment.attribution)
+#: treaties whose status a state page states at the top
+SUMMARY_TREATIES = (("Budapest Convention", "instrument:budapest-convention"),
+                    ("UN Cybercrime Convention", "instrument:un-cybercrime-convention"))
+#: agency roles a state page names at the top, with what a missing one is called in ``lacks``
+SUMMARY_ROLES = (("Cybersecurity lead", ("cybersecurity_agency", "coordinator"), "cybersecurity_agency"),
+                 ("Foreign-ministry cyber unit", ("foreign_ministry_cyber",), "foreign_ministry_cyber"),
+                 ("National CERT", ("national_cert",), "national_cert"))
+
+
+@dataclass(frozen=True)
+class SummaryLine:
+    """One line of a state's summary: what, the answer (links), and the source of the first fact."""
+
+    label: str
+    values: list[Cell | str]
+    source: Cell | None = None
+    more: str | None = None  # the section of the page with the rest
+
+
+def _state_summary(p: catalogue.Profile, agency_data: dict[str, dict[str, Any]], record: norms.StateRecord,
+                   against: Sequence[norms.IncidentRow], strengths: dict[str, list[Any]],
+                   closest: Sequence[likeminded.Partner], names: dict[str, str]) -> list[SummaryLine]:
+    """The answer at the top of a state page: its cyber bodies, strategy, treaty status, memberships,
+    incidents by and against it and closest partners, each linked and sourced."""
+    lines = []
+    agencies = [i for i in p.sections.get("Agencies and bodies", []) if not i.end]
+    lacks = {a.get("what"): a for a in p.record.get("lacks") or []}
+    for label, roles, absence in SUMMARY_ROLES:
+        found = [i for i in agencies if set(agency_data.get(i.id, {}).get("roles", [])) & set(roles)]
+        if found:
+            lines.append(SummaryLine(label, [record_link(i.id, i.name) for i in found[:3]],
+                                     source_cell(found[0].sources), "agencies"))
+        elif absence in lacks:
+            gap = lacks[absence]
+            lines.append(SummaryLine(label, [f"none as of {gap.get('as_of')}"], source_cell(gap.get("sources", [])),
+                                     "agencies"))
+        else:
+            lines.append(SummaryLine(label, ["none recorded"], None, "agencies"))
+    strategies = [i for i in p.sections.get("Own strategies and instruments", [])
+                  if i.subkind == "national_strategy" and not i.end]
+    strategy = max(strategies, key=lambda i: i.start or "", default=None)
+    lines.append(SummaryLine("National strategy", [record_link(strategy.id, f"{strategy.name} ({strategy.start})")]
+                             if strategy else ["none in force recorded" if "national_strategy" not in lacks
+                                               else f"none as of {lacks['national_strategy'].get('as_of')}"],
+                             source_cell(strategy.sources) if strategy else None, "affiliations"))
+    joined = {(i.other or {}).get("id"): i for i in p.sections.get("Instruments it is party to", [])}
+    for label, instrument in SUMMARY_TREATIES:
+        item = joined.get(instrument)
+        status = (f"{_role(item)} since {item.start or 'an unknown date'}" if item
+                  else "not a signatory or party on record")
+        lines.append(SummaryLine(label, [record_link(instrument, status)],
+                                 source_cell(item.sources) if item else None, "affiliations"))
+    current = [i for i in p.sections.get("Memberships", []) if i.current and _role(i).replace(" ", "_") == "member"]
+    lines.append(SummaryLine(f"Member of ({len(current)})", [_other_link(i) for i in current[:12]]
+                             + ([f"and {len(current) - 12} more"] if len(current) > 12 else []) or ["none recorded"],
+                             None, "affiliations"))
+    by_level = Counter(row["strength"] for row in record.attributed_incidents)
+    lines.append(SummaryLine(f"Incidents attributed to it ({len(record.attributed_incidents)})",
+                             [Cell(f"{n} {LEVEL_WORDS.get(level, level)}", "#incidents")
+                              for level, n in sorted(by_level.items(), key=lambda kv: -LEVELS.index(kv[0]))]
+                             or ["none recorded"], None, "incidents"))
+    attributed_to = Counter(s.state for row in against for s in strengths.get(row.id, []))
+    lines.append(SummaryLine(f"Incidents against it ({len(against)})",
+                             [Cell(f"{n} attributed to {names.get(state, state)}", f"/r/{state}")
+                              for state, n in attributed_to.most_common(4)] or
+                             ([f"{len(against)}, none attributed"] if against else ["none recorded"]),
+                             None, "incidents"))
+    lines.append(SummaryLine("Closest partners", [record_link(x.id, x.name) for x in closest[:5]] or ["none found"],
+                             None, "partners"))
+    return lines
 
 
 def _short_names(connection: Connection, ids: Iterable[str]) -> dict[str, str]:

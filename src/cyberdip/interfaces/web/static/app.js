@@ -27,3 +27,17 @@
     }, 150);
   });
 })();
+
+// Folded sections open when a link points into them (e.g. "details" in a state's summary).
+(function () {
+  "use strict";
+  function openTarget() {
+    var id = decodeURIComponent(location.hash.slice(1));
+    var target = id && document.getElementById(id);
+    if (!target) { return; }
+    var fold = target.matches("details") ? target : target.querySelector("details.fold") || target.closest("details");
+    if (fold && !fold.open) { fold.open = true; target.scrollIntoView(); }
+  }
+  window.addEventListener("hashchange", openTarget);
+  openTarget();
+})();
