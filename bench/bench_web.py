@@ -135,7 +135,7 @@ def start_server(url: str, port: int) -> tuple[subprocess.Popen[str], float]:
                                stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
     assert process.stderr is not None
     for line in process.stderr:
-        if "Ready:" in line or "First start" in line or "up to date" in line:
+        if "Starting on" in line or "First start" in line or "up to date" in line or "Uvicorn running" in line:
             print(f"  server: {line.strip()}")
         if "Uvicorn running" in line or "Application startup complete" in line:
             break

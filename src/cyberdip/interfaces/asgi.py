@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
-import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -52,9 +52,9 @@ def _warm(workbench: Workbench) -> None:
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     # what is loaded at start (libraries, the curated vocabulary) lives as long as the server: moved
     # out of the collector's sight, it is not walked again by every full collection
+    await asyncio.to_thread(_warm, app.state.workbench)  # before the first request, not during it
     gc.collect()
     gc.freeze()
-    threading.Thread(target=_warm, args=(app.state.workbench,), name="cyberdip-warm", daemon=True).start()
     yield
 
 

@@ -24,7 +24,7 @@ from cyberdip.model.errors import DataError, NotFound, Problem
 from cyberdip.model.values import date_ceil, date_floor
 from cyberdip.services.catalogue import names as record_names
 from cyberdip.services.catalogue import resolve
-from cyberdip.services.votes import Selection, matter_family, select_rollcalls, vote_matrix
+from cyberdip.services.votes import Selection, matter_family, select_rollcalls, sessions_with_votes, vote_matrix
 from cyberdip.store import read_models, reader
 
 ANCHOR = "state:USA"
@@ -303,8 +303,7 @@ def partners(connection: Connection, state_ref: str, *, matter: str | None = Non
 def _partner_selection(connection: Connection, matter: str | None, day: dt.date) -> Selection:
     if matter:
         return Selection(matter=matter, end=day.isoformat())
-    recent = select_rollcalls(connection, Selection(end=day.isoformat()))
-    sessions = sorted({r.session for r in recent if r.session is not None})[-3:]
+    sessions = sessions_with_votes(connection, end=day.isoformat())[-3:]
     return Selection(sessions=tuple(sessions), end=day.isoformat())
 
 

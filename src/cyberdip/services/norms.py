@@ -455,10 +455,16 @@ def _involving(connection: Connection, subject: str) -> set[str]:
 def _attributions(connection: Connection, rows: list[StoredRecord]) -> dict[str, set[str]]:
     """Who each incident is attributed to, by its claims."""
     attributed: dict[str, set[str]] = {}
-    for subject, claim in reader.referrers_of_many(connection, [row.id for row in rows], kind="claim",
-                                                   field="subject"):
-        attributed.setdefault(subject, set()).add(str(claim.data["attributed_to"]))
+    for subject, target in reader.claim_targets(connection, [row.id for row in rows]):
+        attributed.setdefault(subject, set()).add(target)
     return attributed
+
+
+def claims_about(connection: Connection, subject_ids: Sequence[str]) -> list[dict[str, Any]]:
+    """Every claim about one of the incidents or groups given, by date."""
+    found = {row.id: row.data for _, row in reader.referrers_of_many(connection, subject_ids, kind="claim",
+                                                                     field="subject")}
+    return sorted(found.values(), key=lambda c: (c.get("date") or "", c["id"]))
 
 
 def claims(connection: Connection, ref: str | None = None, *, by: str | None = None,

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from cyberdip.services.votes import Selection, select_rollcalls
+from cyberdip.services.votes import sessions_with_votes
 from cyberdip.store import reader
 
 
@@ -19,6 +19,4 @@ def details(connection: Connection, ids: Iterable[str]) -> dict[str, dict[str, A
 
 def recent_sessions(connection: Connection, count: int = 10) -> tuple[int, ...]:
     """The last ``count`` General Assembly sessions with recorded votes (none before votes are imported)."""
-    calls = select_rollcalls(connection, Selection())
-    sessions = sorted({call.session for call in calls if call.session is not None})
-    return tuple(sessions[-count:])
+    return tuple(sessions_with_votes(connection)[-count:])

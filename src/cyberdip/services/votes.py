@@ -63,6 +63,11 @@ def matter_family(connection: Connection, matter_ref: str) -> list[str]:
     return family
 
 
+def sessions_with_votes(connection: Connection, end: str | None = None) -> list[int]:
+    """The General Assembly sessions with final-passage roll calls (up to ``end``), in order."""
+    return vote_store.sessions(connection, body="org:un", end=parse_partial_date(end) if end else None)
+
+
 def select_rollcalls(connection: Connection, selection: Selection) -> list[vote_store.RollCallRow]:
     matters = matter_family(connection, selection.matter) if selection.matter else []
     start = parse_partial_date(selection.start) if selection.start else None

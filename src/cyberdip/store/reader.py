@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, func, select
 
+from cyberdip.model.values import kind_of
 from cyberdip.store.schema import changes, citations, links, loads, names, records, sources
 
 
@@ -72,17 +73,38 @@ def referrers(
     return [_stored(row) for row in connection.execute(query)]
 
 
+def _referring(connection: Connection, target_ids: Sequence[str], kind: str, field: str) -> list[tuple[str, str]]:
+    """(target, referring record id) through ``field``, from the links index alone; the kind is the
+    id's prefix, so no other table is read (and the planner cannot start from the wrong one)."""
+    found: list[tuple[str, str]] = []
+    unique = sorted(set(target_ids))
+    for start in range(0, len(unique), 500):
+        query = select(links.c.target_id, links.c.record_id).where(
+            links.c.target_id.in_(unique[start:start + 500]), links.c.field == field)
+        found += [(row.target_id, row.record_id) for row in connection.execute(query)
+                  if kind_of(row.record_id) == kind]
+    return found
+
+
 def referrers_of_many(connection: Connection, target_ids: Sequence[str], *, kind: str,
                       field: str) -> list[tuple[str, StoredRecord]]:
     """(target, record) for every record of ``kind`` referring through ``field`` to one of the targets."""
-    found: list[tuple[str, StoredRecord]] = []
-    unique = sorted(set(target_ids))
-    for start in range(0, len(unique), 500):
-        query = (select(links.c.target_id, *_COLUMNS).join(links, links.c.record_id == records.c.id)
-                 .where(links.c.target_id.in_(unique[start:start + 500]), links.c.field == field,
-                        records.c.kind == kind).order_by(records.c.start_date, records.c.id))
-        found += [(row.target_id, _stored(row)) for row in connection.execute(query)]
-    return found
+    pairs = _referring(connection, target_ids, kind, field)
+    stored = get_many(connection, [record_id for _, record_id in pairs])
+    return [(target, stored[record_id]) for target, record_id in pairs if record_id in stored]
+
+
+def claim_targets(connection: Connection, subject_ids: Sequence[str]) -> list[tuple[str, str]]:
+    """(subject, attributed_to) of every claim about one of the subjects, from the links alone."""
+    pairs = _referring(connection, subject_ids, "claim", "subject")
+    claim_ids = sorted({claim for _, claim in pairs})
+    targets: dict[str, list[str]] = {}
+    for start in range(0, len(claim_ids), 500):
+        query = select(links.c.record_id, links.c.target_id).where(
+            links.c.record_id.in_(claim_ids[start:start + 500]), links.c.field == "attributed_to")
+        for row in connection.execute(query):
+            targets.setdefault(row.record_id, []).append(row.target_id)
+    return [(subject, target) for subject, claim in pairs for target in targets.get(claim, [])]
 
 
 def names_exact(connection: Connection, norm: str) -> list[tuple[str, str]]:

@@ -99,8 +99,9 @@ def find_rollcalls(
     ids: Sequence[str] = (),
     body: str | None = None,
 ) -> list[RollCallRow]:
-    """Roll calls matching every filter given, in date order."""
-    query = select(rollcalls)
+    """Roll calls matching every filter given, in date order (their metadata, not their votes)."""
+    query = select(rollcalls.c.id, rollcalls.c.session, rollcalls.c.date, rollcalls.c.symbol, rollcalls.c.important,
+                   rollcalls.c.amendment, rollcalls.c.paragraph)
     if sessions:
         query = query.where(rollcalls.c.session.in_(list(sessions)))
     if start:
@@ -119,6 +120,16 @@ def find_rollcalls(
     query = query.order_by(rollcalls.c.date, rollcalls.c.id)
     return [RollCallRow(r.id, r.session, r.date, r.symbol, r.important, r.amendment, r.paragraph)
             for r in connection.execute(query)]
+
+
+def sessions(connection: Connection, *, body: str, end: str | None = None) -> list[int]:
+    """The sessions with a final-passage roll call (up to ``end``), in order."""
+    query = select(rollcalls.c.session).distinct().where(
+        rollcalls.c.body == body, rollcalls.c.session.is_not(None), rollcalls.c.amendment.is_(False),
+        rollcalls.c.paragraph.is_(False))
+    if end:
+        query = query.where(rollcalls.c.date <= end + "\uffff")
+    return sorted(int(session) for session in connection.execute(query).scalars())
 
 
 def same_vote(connection: Connection, symbol_dates: Sequence[tuple[str, str]]) -> dict[tuple[str, str], str]:

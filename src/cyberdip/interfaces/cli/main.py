@@ -1057,8 +1057,8 @@ def serve(
             loading.init_database(workbench, progress=lambda step: errors.print(f"  {step}..."))
         read_models.bring_up_to_date(workbench, progress=lambda step: errors.print(f"Bringing pages up to date: "
                                                                                   f"{step}..."))
-        errors.print(f"Ready: http://{host or settings.host}:{port or settings.port}/ "
-                     f"(database {settings.database_url})")
+        errors.print(f"Starting on http://{host or settings.host}:{port or settings.port}/ (database "
+                     f"{settings.database_url}); it answers once the map shapes and incident findings are loaded")
         if workers > 1:
             uvicorn.run("cyberdip.interfaces.asgi:app_from_env", factory=True, workers=workers,
                         host=host or settings.host, port=port or settings.port, access_log=access_log)

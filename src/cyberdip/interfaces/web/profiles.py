@@ -457,8 +457,7 @@ def _shared(evidence: Sequence[likeminded.Evidence], short: dict[str, str]) -> C
 def _state_claims(connection: Connection, state_id: str, against: Sequence[norms.IncidentRow]) -> list[dict[str, Any]]:
     """Claims made by or against the state, and claims about the incidents against it."""
     found = {c["id"]: c for c in norms.claims(connection, state_id)}
-    for row in against:
-        found.update({c["id"]: c for c in norms.claims(connection, row.id)})
+    found.update({c["id"]: c for c in norms.claims_about(connection, [row.id for row in against])})
     return sorted(found.values(), key=lambda c: (c.get("date") or "", c["id"]))
 
 
