@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from cyberdip.analysis.alignment import alignment
+from cyberdip.analysis.alignment import Alignment, alignment, alignment_with
 from cyberdip.analysis.votes import ABSTAIN, NO, NONE, YES, VoteMatrix
 
 
@@ -52,3 +52,16 @@ def test_symmetric_with_unit_diagonal() -> None:
         values = getattr(result, name)
         assert np.allclose(values, values.T, equal_nan=True)
         assert np.allclose(np.diag(values), 1.0)
+
+
+def test_one_states_row_equals_its_row_of_all_pairs() -> None:
+    rng = np.random.default_rng(7)
+    codes = rng.choice([0, 1, 2, 3, 8], size=(12, 40)).astype(np.int8)
+    votes = VoteMatrix(tuple(f"state:S{i:02d}" for i in range(12)), tuple(f"rc{k}" for k in range(40)), codes)
+    everyone = alignment(votes)
+    for state in ("state:S00", "state:S07"):
+        row = alignment_with(votes, state)
+        i = votes.states.index(state)
+        assert np.array_equal(row.joint[0], everyone.joint[i])
+        for measure in Alignment.MEASURES:
+            np.testing.assert_allclose(getattr(row, measure)[0], getattr(everyone, measure)[i], equal_nan=True)

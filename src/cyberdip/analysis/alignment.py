@@ -46,39 +46,67 @@ class Alignment:
 
 def alignment(votes: VoteMatrix) -> Alignment:
     """All five measures for every pair of states in ``votes``."""
-    yes, abstain, no = ((votes.codes == code).astype(np.float64) for code in (YES, ABSTAIN, NO))
+    yes, abstain, no = _one_hot(votes)
     present = yes + abstain + no
     # six products give every count needed: pairs of votes at distance 1 (yes/no) and ½
     # (yes/abstain, abstain/no), and how often i voted each way on the roll calls it shares with j
     joint = present @ present.T
     yes_no, yes_abstain, abstain_no = yes @ no.T, yes @ abstain.T, abstain @ no.T
     own_yes, own_abstain = yes @ present.T, abstain @ present.T
-    own_no = joint - own_yes - own_abstain
     far = yes_no + yes_no.T
     near = yes_abstain + yes_abstain.T + abstain_no + abstain_no.T
+    own = (own_yes, own_abstain, joint - own_yes - own_abstain)
+    return Alignment(votes.states, joint, *_measures(joint, far, near, own, (own[0].T, own[1].T, own[2].T)))
+
+
+def alignment_with(votes: VoteMatrix, state: str) -> Alignment:
+    """The five measures between one state and every state in ``votes`` (one row of
+    :func:`alignment`, at the cost of a row: the partner finder needs no more)."""
+    yes, abstain, no = _one_hot(votes)
+    present = yes + abstain + no
+    i = votes.states.index(state)
+    one = slice(i, i + 1)
+    joint = present[one] @ present.T
+    far = yes[one] @ no.T + no[one] @ yes.T
+    near = yes[one] @ abstain.T + abstain[one] @ yes.T + abstain[one] @ no.T + no[one] @ abstain.T
+    own_yes, own_abstain = yes[one] @ present.T, abstain[one] @ present.T
+    other_yes, other_abstain = present[one] @ yes.T, present[one] @ abstain.T
+    own = (own_yes, own_abstain, joint - own_yes - own_abstain)
+    other = (other_yes, other_abstain, joint - other_yes - other_abstain)
+    return Alignment(votes.states, joint, *_measures(joint, far, near, own, other))
+
+
+def _one_hot(votes: VoteMatrix) -> tuple[Matrix, Matrix, Matrix]:
+    yes, abstain, no = ((votes.codes == code).astype(np.float64) for code in (YES, ABSTAIN, NO))
+    return yes, abstain, no
+
+
+def _measures(joint: Matrix, far: Matrix, near: Matrix, own: tuple[Matrix, Matrix, Matrix],
+              other: tuple[Matrix, Matrix, Matrix]) -> tuple[Matrix, Matrix, Matrix, Matrix, Matrix]:
+    """agreement, S_abs, S_sq, π and κ from the counts: ``far`` and ``near`` count the shared roll
+    calls where the votes differ by 1 and by ½; ``own``/``other`` count each side's yes, abstain
+    and no on them."""
     distance_abs = far + 0.5 * near
     distance_sq = far + 0.25 * near
     positions = (1.0, 0.5, 0.0)
-
     with np.errstate(invalid="ignore", divide="ignore"):
         observed = distance_abs / joint
         agreement = 1.0 - observed
         s_abs = 1.0 - 2.0 * observed
         s_sq = 1.0 - 2.0 * distance_sq / joint
         # each state's vote distribution over the roll calls it shares with the other
-        own = [own_yes / joint, own_abstain / joint, own_no / joint]
-        other = [share.T for share in own]
+        mine = [count / joint for count in own]
+        theirs = [count / joint for count in other]
         expected_kappa = np.zeros_like(joint)
         expected_pi = np.zeros_like(joint)
         for k, pk in enumerate(positions):
             for l_, pl in enumerate(positions):
                 d = abs(pk - pl)
-                expected_kappa += own[k] * other[l_] * d
-                expected_pi += (own[k] + other[k]) / 2.0 * (own[l_] + other[l_]) / 2.0 * d
+                expected_kappa += mine[k] * theirs[l_] * d
+                expected_pi += (mine[k] + theirs[k]) / 2.0 * (mine[l_] + theirs[l_]) / 2.0 * d
         kappa = np.where(expected_kappa > 0, 1.0 - observed / expected_kappa, np.nan)
         pi = np.where(expected_pi > 0, 1.0 - observed / expected_pi, np.nan)
-
     undefined = joint == 0
     for matrix in (agreement, s_abs, s_sq, pi, kappa):
         matrix[undefined] = np.nan
-    return Alignment(votes.states, joint, agreement, s_abs, s_sq, pi, kappa)
+    return agreement, s_abs, s_sq, pi, kappa

@@ -15,11 +15,11 @@ from sqlalchemy import Connection
 from threadpoolctl import threadpool_limits
 
 from cyberdip.analysis import coalition as coalition_rules
-from cyberdip.analysis.alignment import Alignment, alignment
+from cyberdip.analysis.alignment import Alignment, alignment, alignment_with
 from cyberdip.analysis.blocs import BlocReport, detect_blocs
 from cyberdip.analysis.idealpoints import IdealPoints, estimate, predict
 from cyberdip.analysis.votes import ABSTAIN, NO, YES, VoteMatrix
-from cyberdip.model import Instrument, Membership, Party
+from cyberdip.model import Instrument
 from cyberdip.model.errors import DataError, NotFound, Problem
 from cyberdip.model.values import date_ceil, date_floor
 from cyberdip.services.catalogue import names as record_names
@@ -314,20 +314,20 @@ def _vote_component(connection: Connection, subject: str, selection: Selection) 
         return {}
     if subject not in matrix.states:
         return {}
-    measured = alignment(matrix)
-    i = matrix.states.index(subject)
+    measured = alignment_with(matrix, subject)  # one row: the subject against every state
+    mine = matrix.codes[matrix.states.index(subject)]
     symbols = [c.symbol or c.id for c in calls]
     result = {}
     for j, other in enumerate(matrix.states):
-        if other == subject or measured.joint[i, j] == 0:
+        if other == subject or measured.joint[0, j] == 0:
             continue
-        kappa = measured.kappa[i, j]
+        kappa = measured.kappa[0, j]
         score = 0.0 if np.isnan(kappa) else max(float(kappa), 0.0)
-        same = [symbols[k] for k in np.flatnonzero((matrix.codes[i] == matrix.codes[j]) & (matrix.codes[i] > 0))]
-        differ = [symbols[k] for k in np.flatnonzero((matrix.codes[i] != matrix.codes[j]) & (matrix.codes[i] > 0)
-                                                     & (matrix.codes[j] > 0))]
-        joint = int(measured.joint[i, j])
-        summary = (f"κ {kappa:.2f}, agreement {measured.agreement[i, j]:.2f} ({joint} votes)"
+        theirs = matrix.codes[j]
+        same = [symbols[k] for k in np.flatnonzero((mine == theirs) & (mine > 0))]
+        differ = [symbols[k] for k in np.flatnonzero((mine != theirs) & (mine > 0) & (theirs > 0))]
+        joint = int(measured.joint[0, j])
+        summary = (f"κ {kappa:.2f}, agreement {measured.agreement[0, j]:.2f} ({joint} votes)"
                    if not np.isnan(kappa) else f"κ undefined ({joint} votes)")
         evidence = [Evidence(s, s, "voted alike") for s in same[-5:]] + [Evidence(s, s, "voted differently")
                                                                          for s in differ[-5:]]
@@ -345,21 +345,23 @@ def _affiliation_component(connection: Connection, subject: str, day: dt.date,
     and shared roles in multilateral instruments, compared by Jaccard similarity."""
     held: dict[str, set[str]] = defaultdict(set)
     labels: dict[str, str] = {}
+    # the stored (already validated) data is read as it is: thousands of records per request
     for stored in reader.listing(connection, kinds=["membership"]):
-        m = Membership.model_validate(stored.data)
-        if m.organization != "org:un" and _valid(m.valid_from, m.valid_to, day):
-            held[m.member].add(m.organization)
+        m = stored.data
+        if m["organization"] != "org:un" and _valid(m.get("valid_from"), m.get("valid_to"), day):
+            held[m["member"]].add(m["organization"])
     topical = set(family)
-    instruments = {r.id: Instrument.model_validate(r.data) for r in reader.listing(connection, kinds=["instrument"])}
+    instruments = {r.id: r.data for r in reader.listing(connection, kinds=["instrument"])}
     for stored in reader.listing(connection, kinds=["party"]):
-        p = Party.model_validate(stored.data)
-        instrument = instruments.get(p.instrument)
-        if instrument is None or instrument.kind.value in ("bilateral_agreement", "national_strategy"):
+        p = stored.data
+        instrument = instruments.get(p["instrument"])
+        if instrument is None or instrument.get("kind") in ("bilateral_agreement", "national_strategy"):
             continue
-        if topical and not topical & set(instrument.topics):
+        if topical and not topical & set(instrument.get("topics") or []):
             continue
-        if (not p.date or date_floor(p.date) <= day) and not (instrument.ended and date_ceil(instrument.ended) < day):
-            held[p.actor].add(p.instrument)
+        ended = instrument.get("ended")
+        if (not p.get("date") or date_floor(p["date"]) <= day) and not (ended and date_ceil(ended) < day):
+            held[p["actor"]].add(p["instrument"])
     every = sorted({x for affiliations in held.values() for x in affiliations})
     labels.update({rid: r.name for rid, r in reader.get_many(connection, every).items()})
     mine = held.get(subject, set())
