@@ -172,6 +172,12 @@ class Profile:
     as_of: str | None = None
     at: str | None = None
     lists: list[dict[str, Any]] = field(default_factory=list)
+    #: records that refer to it but are not listed, by kind (roll calls held in a body: thousands)
+    not_listed: dict[str, int] = field(default_factory=dict)
+
+
+#: kinds of referring records a profile counts instead of listing
+COUNTED_ONLY = ("rollcall",)
 
 
 def coverage_notes(record: dict[str, Any], listed: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -215,7 +221,8 @@ def profile(
     the memberships, parties and other dated links valid on that day.
     """
     main_id = _resolve_id(connection, ref, as_of)
-    incoming = reader.referrers(connection, main_id)
+    incoming = reader.referrers(connection, main_id, except_kinds=COUNTED_ONLY)
+    counted = reader.referrer_counts(connection, [main_id]).get(main_id, {})
     current = reader.get(connection, main_id)
     data_by_id: dict[str, dict[str, Any] | None] = {main_id: current.data if current else None}
     data_by_id.update({r.id: r.data for r in incoming})
@@ -266,6 +273,7 @@ def profile(
         as_of=as_of.isoformat() if as_of else None,
         at=at.isoformat() if at else None,
         lists=coverage_notes(record_data, listed),
+        not_listed={kind: n for kind, n in counted.items() if kind in COUNTED_ONLY},
     )
 
 

@@ -61,14 +61,18 @@ def get_many(connection: Connection, ids: Sequence[str]) -> dict[str, StoredReco
 
 
 def referrers(
-    connection: Connection, target_id: str, *, kind: str | None = None, field: str | None = None
+    connection: Connection, target_id: str, *, kind: str | None = None, field: str | None = None,
+    except_kinds: Sequence[str] = (),
 ) -> list[StoredRecord]:
-    """Records that refer to ``target_id`` (through any field, or the one given)."""
+    """Records that refer to ``target_id`` (through any field, or the one given; of one kind, or
+    of any kind but ``except_kinds``)."""
     query = select(*_COLUMNS).join(links, links.c.record_id == records.c.id).where(links.c.target_id == target_id)
     if field:
         query = query.where(links.c.field == field)
     if kind:
         query = query.where(records.c.kind == kind)
+    if except_kinds:
+        query = query.where(records.c.kind.not_in(list(except_kinds)))
     query = query.distinct().order_by(records.c.start_date, records.c.id)
     return [_stored(row) for row in connection.execute(query)]
 

@@ -39,6 +39,10 @@ class Cell:
     title: str | None = None
 
 
+#: rows of a table drawn on a page; its downloads hold every row
+ROWS_SHOWN = 300
+
+
 @dataclass
 class Table:
     """A table shown on a page and downloadable as CSV or JSON."""
@@ -48,7 +52,7 @@ class Table:
     rows: list[list[Any]] = field(default_factory=list)  # str, number, None or Cell
     empty: str = "Nothing to show."
     numeric: Sequence[str] = ()  # columns aligned right
-    shown: int = 300  # rows drawn on the page; downloads hold every row
+    shown: int = field(default_factory=lambda: ROWS_SHOWN)  # rows drawn on the page; downloads hold every row
 
     def plain(self) -> list[dict[str, Any]]:
         return [{column: _plain(value) for column, value in zip(self.columns, row, strict=True)} for row in self.rows]
