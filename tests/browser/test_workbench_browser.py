@@ -249,6 +249,8 @@ def axe_violations(page: Any, script: str) -> list[dict[str, Any]]:
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         page.evaluate(script)
     results = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    for v in results["violations"]:
+        v["engine"] = results["testEngine"]["version"]
     return sorted(results["violations"], key=lambda v: v.get("impact") not in BLOCKING)
 
 
@@ -256,7 +258,8 @@ def describe(path: str, violations: list[dict[str, Any]]) -> list[str]:
     """One line per violation (rule id, impact, help) and one per offending node (its selector and why)."""
     lines = []
     for v in violations:
-        lines.append(f"{path}: {v['id']} [{v['impact']}] {v['help']} ({len(v['nodes'])} nodes) {v['helpUrl']}")
+        lines.append(f"{path}: {v['id']} [{v['impact']}] {v['help']} ({len(v['nodes'])} nodes, axe-core "
+                     f"{v['engine']}) {v['helpUrl']}")
         for node in v["nodes"][:8]:
             why = (node.get("failureSummary") or "").replace("\n", " ")[:300]
             lines.append(f"    {' > '.join(map(str, node['target']))}: {why}")
@@ -293,7 +296,7 @@ def test_no_serious_accessibility_violations(browser: Any, site: tuple[str, str]
         page.keyboard.press("Enter")
     check("/sharing (signed in)")
     context.close()
-    print("\n".join(report + ["moderate and minor (not failing):", *minor]))  # shown with -rP or on failure
+    print("\n".join([*report, "moderate and minor (not failing):", *minor]))  # shown with -rP or on failure
     assert not report and not watch.problems, "\n" + "\n".join(report + watch.problems)
 
 

@@ -147,26 +147,29 @@ def world_map(layer: Layer, *, title: str, link: str | None = "/r/state:{code}")
     link per shaded country, each an image of that country named by its label (an image may not hold
     links, but a link may hold an image), so keyboards and screen readers reach every country.
 
-    Every shape keeps a ``<title>``, its tooltip. Shapes without a link stay in the base picture.
+    Every shape keeps a ``<title>``, its tooltip. Shapes without a link stay in the base picture; the
+    links follow in the order of their names, so Tab and a screen reader's list of links go alphabetically.
     """
     box = f'viewBox="0 0 {WIDTH:.0f} {HEIGHT:.0f}" xmlns="http://www.w3.org/2000/svg"'
     name = escape(title)
     base = [f'<svg class="world-base" {box} role="img" aria-label="{name}"><title>{name}</title>']
-    links = []
+    links: list[tuple[str, str]] = []  # (name, markup): in alphabetical order for Tab and a screen reader
     for shape in shapes():
         fill = layer.fills.get(shape.code)
-        label = escape(layer.labels.get(shape.code, shape.name))
+        text = layer.labels.get(shape.code, shape.name)
+        label = escape(text)
         body = (f'<path d="{shape.path}" fill="{fill or "#e4e6ea"}" data-code="{shape.code}">'
                 f"<title>{label}</title></path>")
         if fill and link:
-            links.append(f'<a href="{escape(link.format(code=shape.code))}"><svg {box} role="img" '
-                         f'aria-label="{label}"><title>{label}</title>{body}</svg></a>')
+            links.append((text.casefold(), f'<a href="{escape(link.format(code=shape.code))}"><svg {box} '
+                                           f'role="img" aria-label="{label}"><title>{label}</title>{body}</svg></a>'))
         else:
             base.append(body)
     base.append("</svg>")
     legend = "".join(f'<li><span class="swatch" style="background:{escape(colour)}"></span>{escape(meaning)}</li>'
                      for colour, meaning in layer.legend)
-    return (f'<figure class="world-map" aria-label="{name}">{"".join(base)}{"".join(links)}</figure>'
+    overlays = "".join(markup for _, markup in sorted(links))
+    return (f'<figure class="world-map" aria-label="{name}">{"".join(base)}{overlays}</figure>'
             + (f'<ul class="legend">{legend}</ul>' if legend else ""))
 
 
