@@ -150,9 +150,10 @@ def world_map(layer: Layer, *, title: str, link: str | None = "/r/state:{code}")
     Every shape keeps a ``<title>``, its tooltip. Shapes without a link stay in the base picture; the
     links follow in the order of their names, so Tab and a screen reader's list of links go alphabetically.
     """
-    box = f'viewBox="0 0 {WIDTH:.0f} {HEIGHT:.0f}" xmlns="http://www.w3.org/2000/svg"'
+    box = f'viewBox="0 0 {WIDTH:.0f} {HEIGHT:.0f}"'  # inside HTML an <svg> needs no xmlns
     name = escape(title)
-    base = [f'<svg class="world-base" {box} role="img" aria-label="{name}"><title>{name}</title>']
+    base = [f'<svg class="world-base" {box} role="img" aria-label="{name}" xmlns="http://www.w3.org/2000/svg">'
+            f'<title>{name}</title>']
     links: list[tuple[str, str]] = []  # (name, markup): in alphabetical order for Tab and a screen reader
     for shape in shapes():
         fill = layer.fills.get(shape.code)
