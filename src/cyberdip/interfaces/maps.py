@@ -143,21 +143,35 @@ class Layer:
 
 
 def world_map(layer: Layer, *, title: str, link: str | None = "/r/state:{code}") -> str:
-    """An accessible SVG choropleth: each shaded country has a title, and a link to its page."""
-    out = [f'<svg class="world-map" viewBox="0 0 {WIDTH:.0f} {HEIGHT:.0f}" role="img" '
-           f'aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>']
+    """An accessible choropleth: a figure named ``title`` holding the map as an image and, over it, one
+    link per shaded country, each an image of that country named by its label (an image may not hold
+    links, but a link may hold an image), so keyboards and screen readers reach every country.
+
+    Every shape keeps a ``<title>``, its tooltip. Shapes without a link stay in the base picture; the
+    links follow in the order of their names, so Tab and a screen reader's list of links go alphabetically.
+    """
+    box = f'viewBox="0 0 {WIDTH:.0f} {HEIGHT:.0f}"'  # inside HTML an <svg> needs no xmlns
+    name = escape(title)
+    base = [f'<svg class="world-base" {box} role="img" aria-label="{name}" xmlns="http://www.w3.org/2000/svg">'
+            f'<title>{name}</title>']
+    links: list[tuple[str, str]] = []  # (name, markup): in alphabetical order for Tab and a screen reader
     for shape in shapes():
         fill = layer.fills.get(shape.code)
-        label = layer.labels.get(shape.code, shape.name)
+        text = layer.labels.get(shape.code, shape.name)
+        label = escape(text)
         body = (f'<path d="{shape.path}" fill="{fill or "#e4e6ea"}" data-code="{shape.code}">'
-                f"<title>{escape(label)}</title></path>")
+                f"<title>{label}</title></path>")
         if fill and link:
-            body = f'<a href="{escape(link.format(code=shape.code))}">{body}</a>'
-        out.append(body)
-    out.append("</svg>")
+            links.append((text.casefold(), f'<a href="{escape(link.format(code=shape.code))}"><svg {box} '
+                                           f'role="img" aria-label="{label}"><title>{label}</title>{body}</svg></a>'))
+        else:
+            base.append(body)
+    base.append("</svg>")
     legend = "".join(f'<li><span class="swatch" style="background:{escape(colour)}"></span>{escape(meaning)}</li>'
                      for colour, meaning in layer.legend)
-    return "".join(out) + (f'<ul class="legend">{legend}</ul>' if legend else "")
+    overlays = "".join(markup for _, markup in sorted(links))
+    return (f'<figure class="world-map" aria-label="{name}">{"".join(base)}{overlays}</figure>'
+            + (f'<ul class="legend">{legend}</ul>' if legend else ""))
 
 
 #: colour-blind-safe categorical palette (Okabe and Ito)

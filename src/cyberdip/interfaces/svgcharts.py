@@ -24,9 +24,17 @@ def _luminance(colour: str) -> float:
     return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
 
 
+def contrast(a: str, b: str) -> float:
+    """WCAG contrast ratio of two ``#rrggbb`` colours, from 1 to 21."""
+    high, low = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
 def ink_on(colour: str) -> str:
-    """Black or white, whichever reads better on ``colour``."""
-    return "#ffffff" if _luminance(colour) < 0.22 else "#1b2430"
+    """White or the page's ink, whichever reads better on ``colour``; pure black on the mid tones
+    (orange, mid blue) where neither reaches WCAG AA's 4.5:1 for small text."""
+    best = max(("#ffffff", "#1b2430"), key=lambda ink: contrast(colour, ink))
+    return best if contrast(colour, best) >= 4.5 else "#000000"
 
 
 def _text_width(text: str) -> float:
