@@ -412,21 +412,27 @@ def incident_page(connection: Connection, *, actor: str | None = None, by: str |
             found = choose(connection, resolve(connection, ref).id)
             ids = found if ids is None else ids & found
     norm_id = resolve(connection, norm).id if norm else None
-    rows = reader.listing(connection, kinds=["incident"], start_from=start, start_to=end,
-                          ids=sorted(ids) if ids is not None else None)
+    keys = reader.listing_keys(connection, kinds=["incident"], start_from=start, start_to=end,
+                               ids=sorted(ids) if ids is not None else None)
     engaged: dict[str, list[str]] = {}
     if norm_id:
-        assessed = outlines(connection, rows)
-        engaged = {row.id: sorted({f.norm for f in assessed[row.id].engaged if f.status in ENGAGED}) for row in rows}
-        rows = [row for row in rows if norm_id in engaged[row.id]]
+        if _read_model_current(connection):
+            engaged = read_models.engaging(connection, norm_id, ENGAGED)
+        else:
+            assessed = outlines(connection, list(reader.get_many(connection, [k.id for k in keys]).values()))
+            engaged = {key: sorted({f.norm for f in outline.engaged if f.status in ENGAGED})
+                       for key, outline in assessed.items()}
+        keys = [k for k in keys if norm_id in engaged.get(k.id, [])]
     if sort == "name":
-        rows.sort(key=lambda r: (r.name.casefold(), r.id))
+        keys.sort(key=lambda k: (k.name.casefold(), k.id))
     else:  # by date, newest or oldest first; an unknown date is never "first"
-        dated = sorted((r for r in rows if r.start), key=lambda r: (r.start or "", r.id), reverse=sort == "-date")
-        rows = dated + [r for r in rows if not r.start]
-    shown = rows[offset:offset + limit] if limit is not None else rows[offset:]
+        dated = sorted((k for k in keys if k.start), key=lambda k: (k.start or "", k.id), reverse=sort == "-date")
+        keys = dated + [k for k in keys if not k.start]
+    chosen = keys[offset:offset + limit] if limit is not None else keys[offset:]
+    stored = reader.get_many(connection, [k.id for k in chosen])
+    shown = [stored[k.id] for k in chosen]
     attributed = _attributions(connection, shown)
-    return IncidentPage(len(rows), offset, [
+    return IncidentPage(len(keys), offset, [
         IncidentRow(row.id, row.name, row.start, sorted(attributed.get(row.id, set())),
                     list(row.data.get("victims") or []), engaged.get(row.id, [])) for row in shown])
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select, update
 
-from cyberdip.store.schema import assessments, read_models
+from cyberdip.store.schema import assessments, findings, read_models
 
 _BATCH = 500
 
@@ -43,11 +43,28 @@ def advance(connection: Connection, names: Sequence[str], load_id: int) -> None:
 
 def replace_assessments(connection: Connection, assessed: Mapping[str, tuple[Any, Any]]) -> None:
     """Every incident's stored assessment, replaced by ``assessed`` (incident id → (outline, whole))."""
+    connection.execute(delete(findings))
     connection.execute(delete(assessments))
     rows = [{"incident_id": incident_id, "outline": outline, "payload": payload}
             for incident_id, (outline, payload) in assessed.items()]
     for start in range(0, len(rows), _BATCH):
         connection.execute(insert(assessments), rows[start:start + _BATCH])
+    engaged = [{"incident_id": incident_id, "norm": f["norm"], "addressee": f["addressee"] or "",
+                "status": f["status"]} for incident_id, (outline, _) in assessed.items() for f in outline["engaged"]]
+    for start in range(0, len(engaged), _BATCH):
+        connection.execute(insert(findings), engaged[start:start + _BATCH])
+
+
+def engaging(connection: Connection, norm: str, statuses: Sequence[str]) -> dict[str, list[str]]:
+    """Incidents with a finding of one of ``statuses`` on ``norm``: incident id → every norm such a
+    finding of it engages."""
+    chosen = select(findings.c.incident_id).where(findings.c.norm == norm, findings.c.status.in_(list(statuses)))
+    found: dict[str, set[str]] = {}
+    query = select(findings.c.incident_id, findings.c.norm).where(
+        findings.c.incident_id.in_(chosen), findings.c.status.in_(list(statuses)))
+    for row in connection.execute(query):
+        found.setdefault(row.incident_id, set()).add(row.norm)
+    return {incident: sorted(norms) for incident, norms in found.items()}
 
 
 def get_assessments(connection: Connection, incident_ids: Sequence[str] | None = None, *,

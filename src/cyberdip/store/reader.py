@@ -147,7 +147,33 @@ def listing(
     newest_first: bool = False,
 ) -> list[StoredRecord]:
     """Records filtered by kind, subkind and start date, in date order."""
-    query = select(*_COLUMNS)
+    query = _filtered(select(*_COLUMNS), kinds, subkinds, start_from, start_to, ids, newest_first)
+    order = records.c.start_date.desc() if newest_first else records.c.start_date
+    query = query.order_by(order, records.c.id)
+    if limit:
+        query = query.limit(limit)
+    return [_stored(row) for row in connection.execute(query)]
+
+
+@dataclass(frozen=True)
+class RecordKey:
+    """What sorting and counting a listing needs: no data is decoded."""
+
+    id: str
+    name: str
+    start: str | None
+
+
+def listing_keys(connection: Connection, *, kinds: Sequence[str] = (), start_from: str | None = None,
+                 start_to: str | None = None, ids: Sequence[str] | None = None) -> list[RecordKey]:
+    """The ids, names and start dates of what :func:`listing` would return, in date order."""
+    query = _filtered(select(records.c.id, records.c.name, records.c.start_date), kinds, (), start_from, start_to,
+                      ids, False).order_by(records.c.start_date, records.c.id)
+    return [RecordKey(row.id, row.name, row.start_date) for row in connection.execute(query)]
+
+
+def _filtered(query: Any, kinds: Sequence[str], subkinds: Sequence[str], start_from: str | None,
+              start_to: str | None, ids: Sequence[str] | None, dated_only: bool) -> Any:
     if kinds:
         query = query.where(records.c.kind.in_(list(kinds)))
     if subkinds:
@@ -159,13 +185,9 @@ def listing(
         query = query.where(records.c.start_date <= start_to + "\uffff")
     if ids is not None:
         query = query.where(records.c.id.in_(list(ids)))
-    if start_from or start_to or newest_first:
+    if start_from or start_to or dated_only:
         query = query.where(records.c.start_date.is_not(None))
-    order = records.c.start_date.desc() if newest_first else records.c.start_date
-    query = query.order_by(order, records.c.id)
-    if limit:
-        query = query.limit(limit)
-    return [_stored(row) for row in connection.execute(query)]
+    return query
 
 
 def iterate(connection: Connection, kinds: Sequence[str] = (), origin: str | None = None) -> Iterator[StoredRecord]:

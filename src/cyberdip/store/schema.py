@@ -187,6 +187,18 @@ assessments = Table(
     Column("payload", JSONType, nullable=False, doc="the whole assessment"),
 )
 
+#: every finding that engages a norm, one row each, so lists filter by norm in the index
+findings = Table(
+    "findings",
+    metadata,
+    Column("incident_id", String(300), ForeignKey("assessments.incident_id", ondelete="CASCADE"), nullable=False),
+    Column("norm", String(300), nullable=False),
+    Column("addressee", String(300), nullable=False, default=""),
+    Column("status", String(40), nullable=False),
+    Index("ix_findings_norm", "norm", "status"),
+    Index("ix_findings_incident", "incident_id"),
+)
+
 
 # --------------------------------------------------------------------------------------------
 # Sharing hub: operational records (not sourced knowledge): partners, their API keys (only a

@@ -7,7 +7,6 @@ the generic profile.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from urllib.parse import quote
 
@@ -46,7 +45,7 @@ def home(request: Request) -> Response:
     with workbench(request).reading() as connection:
         stats = catalogue.statistics(connection)
         latest = timeline_service.latest(connection, kinds=("event", "instrument"), limit=10)
-        incidents = norms.incidents(connection, start=str(dt.date.today().year - 4))[-10:][::-1]
+        incidents = norms.incident_page(connection, sort="-date", limit=10).rows
         attributed = catalogue.names(connection, (s for i in incidents for s in i.attributed_to))
     counts = Table("holdings", "What the workbench holds", ["kind", "records", "of which"], numeric=["records"],
                    empty="The knowledge base is empty: run `cyberdip init` to load the curated dataset.")
