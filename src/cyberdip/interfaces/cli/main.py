@@ -35,6 +35,7 @@ from cyberdip.interfaces.cli.common import (
     print_json,
     workbench,
 )
+from cyberdip.interfaces.cli.share import share_app, sync_app
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -319,9 +320,12 @@ def export_command(
     kind: list[str] = typer.Option([], help="Only these record kinds (repeatable)."),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write to this file instead of stdout."),
 ) -> None:
-    """Export the knowledge base (every record with its sources), or one record with everything
-    linked to it: its profile's sections (memberships, parties, agencies...), the claims by and
-    against it, and for a state its record (incidents, norms engaged, commitments, responses)."""
+    """Export the knowledge base (every record with its sources), or one record with all linked to it.
+
+    With REF: the record, its profile's sections (memberships, parties, agencies...), the claims by
+    and against it (about it, for an incident or group), and for a state its record (incidents
+    attributed to it, norms engaged, commitments, responses).
+    """
     from cyberdip.services import export, stix_export
 
     if ref is not None:
@@ -839,6 +843,10 @@ def claims(
         grid.add(c.get("date") or "", c.get("claimant") or c.get("claimant_name") or "", c["claimant_kind"],
                  f"{c['subject']} → {c['attributed_to']}", c["type"], c.get("basis") or "")
     emit(fmt, grid)
+
+
+app.add_typer(share_app, name="share")
+app.add_typer(sync_app, name="sync")
 
 
 @app.command()
