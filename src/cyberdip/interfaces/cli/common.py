@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
+from rich.cells import cell_len
 from rich.console import Console
 from rich.table import Table
 
@@ -163,6 +164,10 @@ def check_kinds(connection: Connection, kinds: Sequence[str], as_json: bool) -> 
 # Rows as a table, JSON or CSV
 
 
+#: columns whose cells are single long words (ids, URLs, fingerprints): kept whole when they fit
+WHOLE_WORD_COLUMNS = frozenset({"id", "list", "partner", "agency", "fingerprint (SHA-256)", "source"})
+
+
 @dataclass
 class Grid:
     """One table: its columns and rows of plain text, printed by Rich or written as CSV."""
@@ -176,14 +181,47 @@ class Grid:
     def add(self, *cells: str) -> None:
         self.rows.append(list(cells))
 
-    def table(self) -> Table:
+    def table(self, width: int) -> Table:
+        """A Rich table for a terminal ``width`` wide. Nothing is ever cut short: text wraps at
+        spaces, and a word wider than its column folds onto the next line. Id columns (ids, URLs,
+        fingerprints) come first: they keep their longest id whole when the other columns can
+        still keep their longest words, or else within half the width; the other columns share
+        the rest, each as wide as its longest word when it can."""
         table = Table(title=self.title, **self.options)
-        for column in self.columns:
-            # fold: a word wider than its column (an id, a URL) breaks across lines, never truncated
-            table.add_column(column, overflow="fold", style=self.styles.get(column))
+        widths = self._widths(width, table)
+        for index, column in enumerate(self.columns):
+            table.add_column(column, overflow="fold", style=self.styles.get(column), width=widths[index])
         for row in self.rows:
             table.add_row(*row)
         return table
+
+    def _widths(self, width: int, table: Table) -> list[int | None]:
+        count = len(self.columns)
+        borders = (count + 1) if table.show_edge else (count - 1)
+        available = width - borders - 2 * count  # one space of padding each side of every cell
+        cells = [[column, *(row[i] for row in self.rows)] for i, column in enumerate(self.columns)]
+        longest = [max(cell_len(line) for cell in column for line in cell.split("\n")) for column in cells]
+        if sum(longest) <= available or available < 3 * count:
+            return [None] * count  # it fits (or nothing will): Rich's own layout
+        words = [max((cell_len(word) for cell in column for word in cell.split()), default=1) for column in cells]
+        ids = [i for i, column in enumerate(self.columns) if column in WHOLE_WORD_COLUMNS]
+        others = [i for i in range(count) if i not in ids]
+        widths: list[int] = [0] * count
+        if ids:  # ids whole if the other columns keep their longest words, or within half the width
+            share = max(available - sum(words[i] for i in others), available // 2) // len(ids)
+            for i in ids:
+                widths[i] = max(3, min(longest[i], share))
+        rest = available - sum(widths)
+        if others and sum(words[i] for i in others) <= rest:
+            spare = rest - sum(words[i] for i in others)
+            want = sum(longest[i] - words[i] for i in others) or 1
+            for i in others:
+                widths[i] = words[i] + spare * (longest[i] - words[i]) // want
+        elif others:
+            total = sum(words[i] for i in others)
+            for i in others:
+                widths[i] = max(3, rest * words[i] // total)
+        return list(widths)
 
 
 def emit(fmt: str, *grids: Grid) -> None:
@@ -198,4 +236,4 @@ def emit(fmt: str, *grids: Grid) -> None:
             writer.writerows(grid.rows)
         return
     for grid in grids:
-        console.print(grid.table())
+        console.print(grid.table(console.width))
