@@ -184,9 +184,9 @@ class Grid:
     def table(self, width: int) -> Table:
         """A Rich table for a terminal ``width`` wide. Nothing is ever cut short: text wraps at
         spaces, and a word wider than its column folds onto the next line. Id columns (ids, URLs,
-        fingerprints) come first: they keep their longest id whole when the other columns can
-        still keep their longest words, or else within half the width; the other columns share
-        the rest, each as wide as its longest word when it can."""
+        fingerprints) keep their longest id whole when the other columns can still keep their
+        longest words, else they fold, but never narrower than a third of the width; the other
+        columns share the rest, each as wide as its longest word when it can."""
         table = Table(title=self.title, **self.options)
         widths = self._widths(width, table)
         for index, column in enumerate(self.columns):
@@ -207,8 +207,8 @@ class Grid:
         ids = [i for i, column in enumerate(self.columns) if column in WHOLE_WORD_COLUMNS]
         others = [i for i in range(count) if i not in ids]
         widths: list[int] = [0] * count
-        if ids:  # ids whole if the other columns keep their longest words, or within half the width
-            share = max(available - sum(words[i] for i in others), available // 2) // len(ids)
+        if ids:  # ids whole if the other columns keep their longest words, else folded within a third
+            share = max(available - sum(words[i] for i in others), available // 3) // len(ids)
             for i in ids:
                 widths[i] = max(3, min(longest[i], share))
         rest = available - sum(widths)
@@ -217,10 +217,12 @@ class Grid:
             want = sum(longest[i] - words[i] for i in others) or 1
             for i in others:
                 widths[i] = words[i] + spare * (longest[i] - words[i]) // want
-        elif others:
-            total = sum(words[i] for i in others)
+        elif others:  # not every longest word fits: short columns stay whole, the longest words fold
+            cap = max(3, rest // len(others))
+            while sum(min(words[i], cap + 1) for i in others) <= rest:
+                cap += 1
             for i in others:
-                widths[i] = max(3, rest * words[i] // total)
+                widths[i] = min(words[i], cap)
         return list(widths)
 
 
