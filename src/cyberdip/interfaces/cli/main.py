@@ -1,49 +1,47 @@
 """The ``cyberdip`` command line. Each command parses its options, calls one service, renders.
 
-Every query command takes ``--json`` and then prints only JSON on stdout (errors included, as
+Every query command that prints a table takes ``--format table|json|csv`` (``--json`` is
+``--format json``); with JSON it prints only JSON on stdout (errors included, as
 ``{"error": ..., "suggestions": [...]}``) and exits non-zero on failure.
+
+The services, and what they import (SQLAlchemy, numpy, scipy, pydantic...), are imported inside
+the commands, so ``cyberdip --help`` starts at once.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import sys
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
-from pydantic_core import to_jsonable_python
-from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
-from cyberdip.analysis import provenance as provenance_figures
-from cyberdip.interfaces import charts
-from cyberdip.model import record_type_for
-from cyberdip.model.errors import DataError, NotFound, Problem
-from cyberdip.model.sharing import TLP, version_key
-from cyberdip.services import (
-    catalogue,
-    export,
-    likeminded,
-    loading,
-    norms,
-    provenance,
-    read_models,
-    sharing,
-    stix_export,
-    sync,
-    threat_imports,
-    vote_imports,
-    votes,
+from cyberdip.interfaces.cli.common import (
+    FormatOption,
+    Grid,
+    JsonOption,
+    check_filter,
+    check_kinds,
+    console,
+    date,
+    emit,
+    errors,
+    fail,
+    output_format,
+    print_json,
+    workbench,
 )
-from cyberdip.services import timeline as timeline_service
-from cyberdip.services.settings import Settings
-from cyberdip.services.workbench import NotInitialised, Workbench
+from cyberdip.interfaces.cli.share import share_app, sync_app
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
+    from cyberdip.analysis import provenance as provenance_figures
+    from cyberdip.services import catalogue, threat_imports, votes
 
 app = typer.Typer(
     help="cyberdip — a cyber diplomacy workbench: states, agreements, norms, incidents, with sources.",
@@ -53,54 +51,12 @@ app = typer.Typer(
 import_app = typer.Typer(help="Import records from files.", no_args_is_help=True)
 app.add_typer(import_app, name="import")
 
-console = Console()
-errors = Console(stderr=True)
-
-JsonOption = typer.Option(False, "--json", help="Print only JSON on stdout.")
+#: the UN Digital Library's voting file (services.vote_imports.UNDL_URL; a test keeps them equal)
+UNDL_URL = "https://digitallibrary.un.org/record/4060887/files/2025_12_15_ga_voting.csv"
 
 
 def run() -> None:
     app()
-
-
-@contextmanager
-def _workbench(as_json: bool = False) -> Iterator[Workbench]:
-    """Open the workbench from the environment; turn known failures into clear exits."""
-    workbench = Workbench.open(Settings.from_env())
-    try:
-        yield workbench
-    except NotFound as exc:
-        _fail(str(exc), as_json, suggestions=exc.suggestions)
-    except NotInitialised as exc:
-        _fail(str(exc), as_json)
-    except DataError as exc:
-        problems = [str(p) for p in exc.problems]
-        _fail(f"{len(problems)} problem(s); nothing was written.", as_json, problems=problems, code=2)
-    finally:
-        workbench.close()
-
-
-def _fail(message: str, as_json: bool, code: int = 1, **extra: Any) -> None:
-    if as_json:
-        print(json.dumps({"error": message, **extra}, ensure_ascii=False))
-    else:
-        errors.print(f"[bold red]error:[/] {message}", highlight=False)
-        for problem in extra.get("problems", []):
-            errors.print(f"  - {problem}", highlight=False, markup=False)
-    raise typer.Exit(code)
-
-
-def _print_json(value: Any) -> None:
-    print(json.dumps(to_jsonable_python(value), ensure_ascii=False, indent=2))
-
-
-def _date(value: str | None, option: str) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter(f"expected a date as YYYY-MM-DD, got {value!r}", param_hint=option) from None
 
 
 # ------------------------------------------------------------------------------------------------
@@ -112,14 +68,16 @@ def init(
     as_json: bool = JsonOption,
 ) -> None:
     """Create or upgrade the database and load the curated dataset (safe to run again)."""
-    with _workbench(as_json) as workbench:
-        summary = loading.init_database(workbench, curated=curated)
+    from cyberdip.services import loading
+
+    with workbench(as_json) as bench:
+        summary = loading.init_database(bench, curated=curated)
         if as_json:
-            _print_json({"load": summary.load_id, **summary.counts()})
+            print_json({"load": summary.load_id, **summary.counts()})
             return
         counts = summary.counts()
         console.print(
-            f"Database ready at [bold]{workbench.engine.url.render_as_string(hide_password=True)}[/]\n"
+            f"Database ready at [bold]{bench.engine.url.render_as_string(hide_password=True)}[/]\n"
             f"Curated dataset: {counts['added']} added, {counts['changed']} changed, "
             f"{counts['removed']} removed, {counts['unchanged']} unchanged"
             + (f", {counts['kept_user_version']} kept as edited by users" if counts["kept_user_version"] else "")
@@ -132,10 +90,12 @@ def import_records(
     as_json: bool = JsonOption,
 ) -> None:
     """Add or update your own records (kept across curated reloads)."""
-    with _workbench(as_json) as workbench:
-        summary = loading.import_records(workbench, path)
+    from cyberdip.services import loading
+
+    with workbench(as_json) as bench:
+        summary = loading.import_records(bench, path)
         if as_json:
-            _print_json({"load": summary.load_id, **summary.counts()})
+            print_json({"load": summary.load_id, **summary.counts()})
         else:
             counts = summary.counts()
             console.print(f"Imported {path}: {counts['added']} added, {counts['changed']} changed, "
@@ -149,10 +109,12 @@ def import_unga(
     as_json: bool = JsonOption,
 ) -> None:
     """Import UN General Assembly roll-call votes."""
-    with _workbench(as_json) as workbench:
-        summary = vote_imports.import_unga(workbench, path)
+    from cyberdip.services import vote_imports
+
+    with workbench(as_json) as bench:
+        summary = vote_imports.import_unga(bench, path)
     if as_json:
-        _print_json(summary)
+        print_json(summary)
         return
     console.print(f"Imported {summary.rollcalls} roll calls and {summary.votes} votes ({summary.format} format)"
                   + (f"; {summary.merged_with_existing} matched roll calls already stored" if
@@ -163,7 +125,7 @@ def import_unga(
 
 def _threat_summary(summary: threat_imports.ThreatImportSummary, path: Path, as_json: bool) -> None:
     if as_json:
-        _print_json(summary)
+        print_json(summary)
         return
     counts = ", ".join(f"{k} {v}" for k, v in sorted(summary.counts.items()))
     console.print(f"Imported {path} ({summary.format}): {summary.added} added, {summary.changed} changed, "
@@ -180,24 +142,30 @@ def _threat_summary(summary: threat_imports.ThreatImportSummary, path: Path, as_
 def import_eurepoc(path: Path = typer.Argument(..., help="Folder with the EuRepoC v1.1 CSV files (or the global "
                                                "database CSV)."), as_json: bool = JsonOption) -> None:
     """Import EuRepoC incidents; each attribution row becomes a claim."""
-    with _workbench(as_json) as workbench:
-        _threat_summary(threat_imports.import_incidents(workbench, "eurepoc", path), path, as_json)
+    from cyberdip.services import threat_imports
+
+    with workbench(as_json) as bench:
+        _threat_summary(threat_imports.import_incidents(bench, "eurepoc", path), path, as_json)
 
 
 @import_app.command("cfr")
 def import_cfr(path: Path = typer.Argument(..., help="The CFR Cyber Operations Tracker CSV export."),
                as_json: bool = JsonOption) -> None:
     """Import the CFR Cyber Operations Tracker (shifted and mis-encoded rows are reported)."""
-    with _workbench(as_json) as workbench:
-        _threat_summary(threat_imports.import_incidents(workbench, "cfr", path), path, as_json)
+    from cyberdip.services import threat_imports
+
+    with workbench(as_json) as bench:
+        _threat_summary(threat_imports.import_incidents(bench, "cfr", path), path, as_json)
 
 
 @import_app.command("dcid")
 def import_dcid(path: Path = typer.Argument(..., help="The DCID 2.0 incidents CSV."),
                 as_json: bool = JsonOption) -> None:
     """Import the Dyadic Cyber Incident and Dispute data (DCID 2.0)."""
-    with _workbench(as_json) as workbench:
-        _threat_summary(threat_imports.import_incidents(workbench, "dcid", path), path, as_json)
+    from cyberdip.services import threat_imports
+
+    with workbench(as_json) as bench:
+        _threat_summary(threat_imports.import_incidents(bench, "dcid", path), path, as_json)
 
 
 @import_app.command("misp")
@@ -207,8 +175,10 @@ def import_misp(
     as_json: bool = JsonOption,
 ) -> None:
     """Import MISP threat actors (aliases; CFR sponsor fields become claims) and link them to other sources."""
-    with _workbench(as_json) as workbench:
-        summary = threat_imports.import_groups(workbench, "misp", path, as_of=_date(as_of, "--as-of"))
+    from cyberdip.services import threat_imports
+
+    with workbench(as_json) as bench:
+        summary = threat_imports.import_groups(bench, "misp", path, as_of=date(as_of, "--as-of"))
         _threat_summary(summary, path, as_json)
 
 
@@ -216,8 +186,10 @@ def import_misp(
 def import_attack(path: Path = typer.Argument(..., help="A MITRE ATT&CK STIX 2.0 or 2.1 bundle (.json or .json.gz)."),
                   as_json: bool = JsonOption) -> None:
     """Import MITRE ATT&CK intrusion sets and link them to groups from other sources by shared aliases."""
-    with _workbench(as_json) as workbench:
-        _threat_summary(threat_imports.import_groups(workbench, "attack", path), path, as_json)
+    from cyberdip.services import threat_imports
+
+    with workbench(as_json) as bench:
+        _threat_summary(threat_imports.import_groups(bench, "attack", path), path, as_json)
 
 
 fetch_app = typer.Typer(help="Download public datasets and import them.", no_args_is_help=True)
@@ -226,16 +198,20 @@ app.add_typer(fetch_app, name="fetch")
 
 @fetch_app.command("unga")
 def fetch_unga(
-    url: str = typer.Option(vote_imports.UNDL_URL, help="Address of the UN Digital Library voting CSV (it changes with "
+    url: str = typer.Option(UNDL_URL, help="Address of the UN Digital Library voting CSV (it changes with "
                             "each update; see https://digitallibrary.un.org/record/4060887)."),
     folder: Path = typer.Option(Path("."), help="Where to save the downloaded file."),
     as_json: bool = JsonOption,
 ) -> None:
     """Download the UN Digital Library's General Assembly voting file and import it."""
-    with _workbench(as_json) as workbench:
-        saved, summary = vote_imports.fetch_unga(workbench, url, folder)
+    from cyberdip.services import vote_imports
+
+    with workbench(as_json) as bench:
+        saved, summary = vote_imports.fetch_unga(bench, url, folder)
     if as_json:
-        _print_json({"file": str(saved), **to_jsonable_python(summary)})
+        from pydantic_core import to_jsonable_python
+
+        print_json({"file": str(saved), **to_jsonable_python(summary)})
     else:
         console.print(f"Saved {saved}; imported {summary.rollcalls} roll calls and {summary.votes} votes")
 
@@ -246,21 +222,26 @@ def search(
     limit: int = typer.Option(20, min=1, max=500),
     kind: list[str] = typer.Option([], "--kind", help="Only records of this kind or subkind (repeatable): state, "
                                    "agency, organization, instrument, incident, rollcall..."),
+    fmt: str | None = FormatOption,
     as_json: bool = JsonOption,
 ) -> None:
     """Find states, agencies, organisations, instruments, events... by name or alias."""
-    with _workbench(as_json) as workbench, workbench.reading() as connection:
+    from cyberdip.services import catalogue
+
+    fmt = output_format(fmt, as_json)
+    with workbench(fmt == "json") as bench, bench.reading() as connection:
+        check_kinds(connection, kind, fmt == "json")
         hits = catalogue.search(connection, text, limit=limit, kinds=kind)
-    if as_json:
-        _print_json(hits)
+    if fmt == "json":
+        print_json(hits)
         return
     if not hits:
         errors.print(f"Nothing matches {text!r}.")
         raise typer.Exit(1)
-    table = Table("id", "name", "kind", "matched", "score")
+    grid = Grid(["id", "name", "kind", "matched", "score"])
     for hit in hits:
-        table.add_row(hit.id, hit.name, hit.subkind or hit.kind, hit.matched, f"{hit.score:.0f}")
-    console.print(table)
+        grid.add(hit.id, hit.name, hit.subkind or hit.kind, hit.matched, f"{hit.score:.0f}")
+    emit(fmt, grid)
 
 
 @app.command()
@@ -269,20 +250,33 @@ def show(
     as_of: str | None = typer.Option(None, "--as-of", help="Show what was known on this date (YYYY-MM-DD)."),
     at: str | None = typer.Option(None, "--at", help="Keep only memberships and links valid on this date."),
     changes: bool = typer.Option(False, "--history", help="Show the record's change log instead."),
+    fmt: str | None = typer.Option(None, "--format", metavar="table|json|csv",
+                                   help="table (default), json or csv (csv: the related records, one row each "
+                                   "with its section; with --history the change log)."),
     as_json: bool = JsonOption,
 ) -> None:
     """A profile: for a state its agencies, memberships, instruments and events, with sources."""
-    with _workbench(as_json) as workbench, workbench.reading() as connection:
+    from cyberdip.services import catalogue
+
+    fmt = output_format(fmt, as_json)
+    with workbench(fmt == "json") as bench, bench.reading() as connection:
         if changes:
             log = catalogue.record_history(connection, ref)
-            if as_json:
-                _print_json(log)
+            if fmt == "json":
+                print_json(log)
             else:
-                _render_history(log)
+                _render_history(log, fmt)
             return
-        result = catalogue.profile(connection, ref, as_of=_date(as_of, "--as-of"), at=_date(at, "--at"))
-    if as_json:
-        _print_json(result)
+        result = catalogue.profile(connection, ref, as_of=date(as_of, "--as-of"), at=date(at, "--at"))
+    if fmt == "json":
+        print_json(result)
+    elif fmt == "csv":
+        grid = Grid(["section", "from", "to", "what", "id", "current", "source"])
+        for title, items in result.sections.items():
+            for item in items:
+                grid.add(title, item.start or "", item.end or "", item.name, item.id, "yes" if item.current else "no",
+                         item.sources[0]["url"] if item.sources else "")
+        emit(fmt, grid)
     else:
         _render_profile(result)
 
@@ -294,68 +288,120 @@ def timeline(
     end: str | None = typer.Option(None, "--to", help="Up to this date (inclusive)."),
     kind: list[str] = typer.Option([], help="Record kinds to include (repeatable)."),
     limit: int = typer.Option(200, min=1, max=100000),
+    fmt: str | None = FormatOption,
     as_json: bool = JsonOption,
 ) -> None:
     """Dated events, instruments, memberships, incidents and claims in order."""
-    with _workbench(as_json) as workbench, workbench.reading() as connection:
+    from cyberdip.services import timeline as timeline_service
+
+    fmt = output_format(fmt, as_json)
+    with workbench(fmt == "json") as bench, bench.reading() as connection:
         try:
             entries = timeline_service.timeline(
                 connection, actor=actor, start=start, end=end, kinds=kind, limit=limit
             )
         except ValueError as exc:
-            _fail(str(exc), as_json)
-    if as_json:
-        _print_json(entries)
+            fail(str(exc), fmt == "json")
+    if fmt == "json":
+        print_json(entries)
         return
-    table = Table("date", "kind", "what", "id")
+    grid = Grid(["date", "kind", "what", "id"])
     for entry in entries:
-        table.add_row(entry.date, entry.subkind or entry.kind, entry.title, entry.id)
-    console.print(table)
+        grid.add(entry.date, entry.subkind or entry.kind, entry.title, entry.id)
+    emit(fmt, grid)
 
 
 @app.command("export")
 def export_command(
-    fmt: str = typer.Option("json", "--format", help="json, csv, or stix (incidents, groups and claims as a STIX "
-                            "2.1 bundle)."),
+    ref: str | None = typer.Argument(None, help="One record (an id or a name, e.g. Germany) with everything "
+                                     "linked to it; without it, the whole knowledge base.", show_default=False),
+    fmt: str | None = typer.Option(None, "--format", help="json (default), csv, or stix (incidents, groups and "
+                                   "claims as a STIX 2.1 bundle); with REF: json.", show_default=False),
     kind: list[str] = typer.Option([], help="Only these record kinds (repeatable)."),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write to this file instead of stdout."),
 ) -> None:
-    """Export the knowledge base (every record with its sources)."""
+    """Export the knowledge base (every record with its sources), or one record with all linked to it.
+
+    With REF: the record, its profile's sections (memberships, parties, agencies...), the claims by
+    and against it (about it, for an incident or group), and for a state its record (incidents
+    attributed to it, norms engaged, commitments, responses).
+    """
+    from cyberdip.services import export, stix_export
+
+    if ref is not None:
+        if fmt not in (None, "json"):
+            raise typer.BadParameter("one record exports as json", param_hint="--format")
+        if kind:
+            raise typer.BadParameter("--kind selects records of the whole knowledge base; not with REF",
+                                     param_hint="--kind")
+        with workbench() as bench, bench.reading() as connection:
+            document = json.dumps(_record_export(connection, ref), ensure_ascii=False, indent=2) + "\n"
+        _write([document], output)
+        return
+    fmt = fmt or "json"
     if fmt not in ("json", "csv", "stix"):
         raise typer.BadParameter("choose json, csv or stix", param_hint="--format")
     try:
         export.check_kinds(kind)
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--kind") from None
-    with _workbench() as workbench, workbench.reading() as connection:
+    with workbench() as bench, bench.reading() as connection:
         chunks: Iterator[str] = (
             iter([json.dumps(stix_export.export_bundle(connection), indent=2, ensure_ascii=False) + "\n"])
             if fmt == "stix" else export.export_records(connection, fmt, kind)
         )
-        if output:
-            with output.open("w", encoding="utf-8", newline="") as handle:
-                for chunk in chunks:
-                    handle.write(chunk)
-            errors.print(f"Wrote {output}")
-        else:
+        _write(chunks, output)
+
+
+def _write(chunks: Iterator[str] | list[str], output: Path | None) -> None:
+    if output:
+        with output.open("w", encoding="utf-8", newline="") as handle:
             for chunk in chunks:
-                sys.stdout.write(chunk)
+                handle.write(chunk)
+        errors.print(f"Wrote {output}")
+    else:
+        for chunk in chunks:
+            sys.stdout.write(chunk)
+
+
+def _record_export(connection: Connection, ref: str) -> dict[str, Any]:
+    """One record and everything linked to it, as plain JSON values."""
+    from pydantic_core import to_jsonable_python
+
+    from cyberdip.services import catalogue, norms
+
+    profile = catalogue.profile(connection, ref)
+    record_id = str(profile.record["id"])
+    document: dict[str, Any] = {"id": record_id, "name": profile.name, "kind": profile.kind,
+                                **to_jsonable_python(profile)}
+    if profile.kind == "actor":
+        document["claims_by"] = norms.claims(connection, by=record_id)
+        document["claims_against"] = norms.claims(connection, against=record_id)
+    elif profile.kind in ("incident", "claim") or record_id.startswith("group:"):
+        document["claims"] = norms.claims(connection, record_id) if profile.kind != "claim" else []
+    if record_id.startswith("state:"):
+        document["state_record"] = norms.state_record(connection, record_id)
+    return dict(to_jsonable_python(document))
 
 
 @app.command()
-def stats(as_json: bool = JsonOption) -> None:
+def stats(fmt: str | None = FormatOption, as_json: bool = JsonOption) -> None:
     """How many records of each kind the knowledge base holds."""
-    with _workbench(as_json) as workbench, workbench.reading() as connection:
+    from cyberdip.services import catalogue
+
+    fmt = output_format(fmt, as_json)
+    with workbench(fmt == "json") as bench, bench.reading() as connection:
         result = catalogue.statistics(connection)
-    if as_json:
-        _print_json(result)
+    if fmt == "json":
+        print_json(result)
         return
-    table = Table("kind", "subkind", "records")
+    grid = Grid(["kind", "subkind", "records"])
     for kind, subkinds in result["by_subkind"].items():
         for subkind, count in subkinds.items():
-            table.add_row(kind, subkind, str(count))
-    console.print(table)
-    console.print(f"{sum(result['records'].values())} records citing {result['sources']} sources")
+            grid.add(kind, subkind, str(count))
+    emit(fmt, grid)
+    if fmt == "table":
+        console.print(f"{sum(result['records'].values())} records citing {result['sources']} sources")
 
 
 @app.command()
@@ -365,18 +411,30 @@ def sources(
     curated: Path | None = typer.Option(None, help="With --check: this curated folder instead of the shipped one."),
     only: str | None = typer.Option(None, help="With --check: only files whose path starts with this "
                                     "(actors/agencies-a-f.yaml)."),
+    fmt: str | None = typer.Option(None, "--format", metavar="table|json|csv",
+                                   help="table (default), json or csv (csv: the citations table and the lists "
+                                   "table, separated by a blank line; with --check the breaches)."),
     as_json: bool = JsonOption,
 ) -> None:
     """How well the curated knowledge base is sourced: primary share per kind, records on one
     source, oldest checks, partial lists; --check lists every breach of the rules."""
+    from cyberdip.model.errors import DataError
+    from cyberdip.services import provenance
+
+    fmt = output_format(fmt, as_json)
     if check:
         try:
             breaches = provenance.check_folder(curated, only=only)
         except DataError as exc:
             problems = [str(p) for p in exc.problems]
-            _fail(f"{len(problems)} problem(s) in the curated data", as_json, problems=problems, code=2)
-        if as_json:
-            _print_json([vars(b) for b in breaches])
+            fail(f"{len(problems)} problem(s) in the curated data", fmt == "json", problems=problems, code=2)
+        if fmt == "json":
+            print_json([vars(b) for b in breaches])
+        elif fmt == "csv":
+            grid = Grid(["record", "where", "rule", "url", "detail"])
+            for b in breaches:
+                grid.add(b.record_id, b.where or "", b.rule, b.url or "", b.detail)
+            emit(fmt, grid)
         else:
             for breach in breaches:
                 console.print(str(breach), highlight=False, markup=False, soft_wrap=True)
@@ -386,20 +444,28 @@ def sources(
         if breaches:
             raise typer.Exit(1)
         return
-    with _workbench(as_json) as workbench, workbench.reading() as connection:
+    with workbench(fmt == "json") as bench, bench.reading() as connection:
         result = provenance.report(connection)
-    if as_json:
-        _print_json(result.as_dict())
+    if fmt == "json":
+        print_json(result.as_dict())
         return
-    _print_provenance(result)
+    _print_provenance(result, fmt)
 
 
-def _print_provenance(result: provenance_figures.Report) -> None:
-    table = Table("kind", "records", "citations", "primary", "share", "on one source", title="Citations by record kind")
+def _print_provenance(result: provenance_figures.Report, fmt: str) -> None:
+    kinds = Grid(["kind", "records", "citations", "primary", "share", "on one source"],
+                 title="Citations by record kind")
     for share in [*result.kinds, result.total]:
-        table.add_row(share.kind, str(share.records), str(share.citations), str(share.primary),
-                      f"{share.primary_share:.0%}", str(share.single_source))
-    console.print(table)
+        kinds.add(share.kind, str(share.records), str(share.citations), str(share.primary),
+                  f"{share.primary_share:.0%}", str(share.single_source))
+    lists = Grid(["list", "role", "status", "official count", "recorded", "as of"], title="Member and party lists")
+    for item in result.lists:
+        lists.add(item.record_id, item.role, item.status, "—" if item.count is None else str(item.count),
+                  str(item.recorded), item.as_of)
+    if fmt == "csv":
+        emit(fmt, kinds, lists)
+        return
+    emit(fmt, kinds)
     console.print("Publisher classes: " + ", ".join(f"{k} {v}" for k, v in result.classes.items()), highlight=False)
     console.print(f"Refused citations: {result.refused}; unclassified: {result.unclassified}; "
                   f"without a check date: {result.unchecked}", highlight=False)
@@ -412,27 +478,26 @@ def _print_provenance(result: provenance_figures.Report) -> None:
                           f"{len(national.missing[what])} unknown", highlight=False)
     if result.oldest_checks:
         console.print(f"Oldest check: {result.oldest_checks[0][0]} ({result.oldest_checks[0][1]})", highlight=False)
-    lists = Table("list", "role", "status", "official count", "recorded", "as of", title="Member and party lists")
-    for item in result.lists:
-        lists.add_row(item.record_id, item.role, item.status, "—" if item.count is None else str(item.count),
-                      str(item.recorded), item.as_of)
-    console.print(lists)
+    emit(fmt, lists)
     console.print("What each partial list is missing: cyberdip show ID, or /sources.", highlight=False)
 
 
 @app.command("matters")
-def matters_command(as_json: bool = JsonOption) -> None:
+def matters_command(fmt: str | None = FormatOption, as_json: bool = JsonOption) -> None:
     """The policy matters (UN cyber process, cybercrime, ransomware ...) with their records."""
-    with _workbench(as_json) as workbench, workbench.reading() as connection:
+    from cyberdip.services import catalogue
+
+    fmt = output_format(fmt, as_json)
+    with workbench(fmt == "json") as bench, bench.reading() as connection:
         rows = catalogue.matters(connection)
-    if as_json:
-        _print_json(rows)
+    if fmt == "json":
+        print_json(rows)
         return
-    table = Table("id", "name", "part of", "instruments", "norms", "events", "roll calls", title="Matters")
+    grid = Grid(["id", "name", "part of", "instruments", "norms", "events", "roll calls"], title="Matters")
     for row in rows:
-        table.add_row(row.id, row.name, row.parent or "", *(str(row.referred.get(kind, 0)) for kind in
-                                                             ("instrument", "norm", "event", "rollcall")))
-    console.print(table)
+        grid.add(row.id, row.name, row.parent or "", *(str(row.referred.get(kind, 0)) for kind in
+                                                       ("instrument", "norm", "event", "rollcall")))
+    emit(fmt, grid)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -446,6 +511,8 @@ ChartOption = typer.Option(None, "--chart", help="Also write a chart to this .pn
 
 
 def _selection(matter: str | None, sessions: list[int], start: str | None, end: str | None) -> votes.Selection:
+    from cyberdip.services import votes
+
     return votes.Selection(matter=matter, sessions=tuple(sessions), start=start, end=end)
 
 
@@ -462,22 +529,28 @@ def align(
     start: str | None = FromOption,
     end: str | None = ToOption,
     chart: Path | None = ChartOption,
+    fmt: str | None = FormatOption,
     as_json: bool = JsonOption,
 ) -> None:
     """Voting alignment between states: agreement, Signorino–Ritter S, Scott's π, Cohen's κ."""
-    with _workbench(as_json) as workbench, workbench.reading() as connection:
+    from cyberdip.interfaces import charts
+    from cyberdip.services import likeminded
+
+    fmt = output_format(fmt, as_json)
+    with workbench(fmt == "json") as bench, bench.reading() as connection:
+        check_filter(connection, matter, "matter", "--matter", fmt == "json")
         result = likeminded.align(connection, states, _selection(matter, session, start, end))
     if chart:
         charts.alignment_heatmap(result, chart)
-    if as_json:
-        _print_json(result.summary())
+    if fmt == "json":
+        print_json(result.summary())
         return
-    table = Table("state", "state", "joint votes", "agreement", "S abs", "S sq", "π", "κ",
-                  title=f"{result.selection}: {result.rollcalls} roll calls")
+    grid = Grid(["state", "state", "joint votes", "agreement", "S abs", "S sq", "π", "κ"],
+                title=f"{result.selection}: {result.rollcalls} roll calls")
     for pair in result.pairs:
-        table.add_row(pair.a_name, pair.b_name, str(pair.joint_votes),
-                      *(_number(getattr(pair, m)) for m in ("agreement", "s_abs", "s_sq", "pi", "kappa")))
-    console.print(table)
+        grid.add(pair.a_name, pair.b_name, str(pair.joint_votes),
+                 *(_number(getattr(pair, m)) for m in ("agreement", "s_abs", "s_sq", "pi", "kappa")))
+    emit(fmt, grid)
     _chart_written(chart)
 
 
@@ -498,13 +571,17 @@ def blocs(
     as_json: bool = JsonOption,
 ) -> None:
     """Voting blocs: community detection on the chance-corrected agreement network, with stability."""
-    with _workbench(as_json) as workbench, workbench.reading() as connection:
+    from cyberdip.interfaces import charts
+    from cyberdip.services import likeminded
+
+    with workbench(as_json) as bench, bench.reading() as connection:
+        check_filter(connection, matter, "matter", "--matter", as_json)
         result = likeminded.blocs(connection, _selection(matter, session, start, end), measure=measure, seeds=seeds,
                                   resolution=resolution)
     if chart:
         charts.blocs_chart(result, chart)
     if as_json:
-        _print_json(result.summary())
+        print_json(result.summary())
         return
     console.print(f"{result.selection}: {result.rollcalls} roll calls; {len(result.blocs)} blocs by {result.measure}; "
                   f"modularity {result.modularity:.3f} (runs: mean {result.modularity_mean:.3f}, "
@@ -524,12 +601,17 @@ def ideal_points_command(
     state: list[str] = typer.Option([], "--state", help="Only show these states (repeatable)."),
     anchor: str = typer.Option("state:USA", help="State whose ideal point is positive."),
     chart: Path | None = ChartOption,
+    fmt: str | None = FormatOption,
     as_json: bool = JsonOption,
 ) -> None:
     """One-dimensional ideal points per General Assembly session (ordinal IRT)."""
-    with _workbench(as_json) as workbench, workbench.reading() as connection:
-        result = likeminded.ideal_points(connection, _selection(None, session, start, end), anchor=anchor)
+    from cyberdip.interfaces import charts
+    from cyberdip.services import catalogue, likeminded
+
+    fmt = output_format(fmt, as_json)
+    with workbench(fmt == "json") as bench, bench.reading() as connection:
         shown = [catalogue.resolve(connection, s).id for s in state]
+        result = likeminded.ideal_points(connection, _selection(None, session, start, end), anchor=anchor)
     if chart:
         charts.ideal_points_chart(result, shown or [result.anchor], chart)
     rows = [
@@ -537,13 +619,13 @@ def ideal_points_command(
         for s in result.sessions for st, x in sorted(s.points.items(), key=lambda kv: -kv[1])
         if not shown or st in shown
     ]
-    if as_json:
-        _print_json(rows)
+    if fmt == "json":
+        print_json(rows)
         return
-    table = Table("session", "state", "ideal point")
+    grid = Grid(["session", "state", "ideal point"])
     for row in rows:
-        table.add_row(str(row["session"]), f"{row['name']} ({row['state']})", f"{row['ideal_point']:+.3f}")
-    console.print(table)
+        grid.add(str(row["session"]), f"{row['name']} ({row['state']})", f"{row['ideal_point']:+.3f}")
+    emit(fmt, grid)
     _chart_written(chart)
 
 
@@ -553,25 +635,31 @@ def partners(
     matter: str | None = MatterOption,
     as_of: str | None = typer.Option(None, "--as-of", help="Use only what held on this date (YYYY-MM-DD)."),
     limit: int = typer.Option(15, min=1, max=200),
+    fmt: str | None = FormatOption,
     as_json: bool = JsonOption,
 ) -> None:
     """States ranked by cyber like-mindedness, with the evidence for each."""
-    with _workbench(as_json) as workbench, workbench.reading() as connection:
-        report = likeminded.partners(connection, state, matter=matter, as_of=_date(as_of, "--as-of"), limit=limit)
-    if as_json:
-        _print_json(report)
+    from cyberdip.services import likeminded
+
+    fmt = output_format(fmt, as_json)
+    with workbench(fmt == "json") as bench, bench.reading() as connection:
+        check_filter(connection, matter, "matter", "--matter", fmt == "json")
+        report = likeminded.partners(connection, state, matter=matter, as_of=date(as_of, "--as-of"), limit=limit)
+    if fmt == "json":
+        print_json(report)
         return
-    weights = ", ".join(f"{k} {v:+.2f}" for k, v in report.weights.items())
-    console.print(f"Partners of [bold]{report.name}[/] as of {report.as_of}"
-                  + (f" on {report.matter}" if report.matter else "") + f" — weights: {weights}; votes: "
-                  f"{report.vote_selection}", highlight=False)
-    table = Table("rank", "state", "score", "votes", "affiliations", "agreements", "joint attributions", "incidents")
+    grid = Grid(["rank", "state", "score", "votes", "affiliations", "agreements", "joint attributions", "incidents"])
     for rank, partner in enumerate(report.partners, 1):
         c = partner.components
-        table.add_row(str(rank), partner.name, f"{partner.score:.3f}", c["votes"].summary, c["affiliations"].summary,
-                      c["agreements"].summary + "".join(f"\n{e.name}" for e in c["agreements"].evidence[:2]),
-                      c["joint_attributions"].summary, c["incidents"].summary)
-    console.print(table)
+        grid.add(str(rank), partner.name, f"{partner.score:.3f}", c["votes"].summary, c["affiliations"].summary,
+                 c["agreements"].summary + "".join(f"\n{e.name}" for e in c["agreements"].evidence[:2]),
+                 c["joint_attributions"].summary, c["incidents"].summary)
+    if fmt == "table":
+        weights = ", ".join(f"{k} {v:+.2f}" for k, v in report.weights.items())
+        console.print(f"Partners of [bold]{report.name}[/] as of {report.as_of}"
+                      + (f" on {report.matter}" if report.matter else "") + f" — weights: {weights}; votes: "
+                      f"{report.vote_selection}", highlight=False)
+    emit(fmt, grid)
 
 
 @app.command()
@@ -580,13 +668,26 @@ def coalition(
     matter: str | None = MatterOption,
     important: bool | None = typer.Option(None, "--important/--simple",
                                           help="Two-thirds rule / simple majority (default: the vote's own flag)."),
+    fmt: str | None = typer.Option(None, "--format", metavar="table|json|csv",
+                                   help="table (default), json or csv (csv: the swing states' table)."),
     as_json: bool = JsonOption,
 ) -> None:
     """Predict a General Assembly vote and list the fewest states whose change would turn it."""
-    with _workbench(as_json) as workbench, workbench.reading() as connection:
+    from cyberdip.services import likeminded
+
+    fmt = output_format(fmt, as_json)
+    with workbench(fmt == "json") as bench, bench.reading() as connection:
+        check_filter(connection, matter, "matter", "--matter", fmt == "json")
         result = likeminded.coalition(connection, resolution=resolution, matter=matter, important=important)
-    if as_json:
-        _print_json(result)
+    if fmt == "json":
+        print_json(result)
+        return
+    grid = Grid(["state", "now", "→", "probability", "ideal point", "past votes on the matter"])
+    for move in result.swing:
+        grid.add(move.name, move.current, move.target, f"{move.probability:.2f}",
+                 "" if move.ideal_point is None else f"{move.ideal_point:+.2f}", "; ".join(move.history[-3:]))
+    if fmt == "csv":
+        emit(fmt, grid)
         return
     console.print(f"[bold]{result.symbol or result.reference}[/] {result.title} (session {result.session})",
                   highlight=False)
@@ -599,11 +700,7 @@ def coalition(
                   f"{'adopted' if result.adopted else 'not adopted'} (expected yes {result.expected['yes']:.1f}, "
                   f"no {result.expected['no']:.1f})")
     console.print(f"Fewest changes that would {'defeat' if result.adopted else 'carry'} it: {result.changes_needed}")
-    table = Table("state", "now", "→", "probability", "ideal point", "past votes on the matter")
-    for move in result.swing:
-        table.add_row(move.name, move.current, move.target, f"{move.probability:.2f}",
-                      "" if move.ideal_point is None else f"{move.ideal_point:+.2f}", "; ".join(move.history[-3:]))
-    console.print(table)
+    emit(fmt, grid)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -620,12 +717,14 @@ def assess(
     as_json: bool = JsonOption,
 ) -> None:
     """Which norms and commitments an incident engages, for which state, why, and what is missing."""
-    with _workbench(as_json) as workbench, workbench.reading() as connection:
+    from cyberdip.services import norms
+
+    with workbench(as_json) as bench, bench.reading() as connection:
         path = Path(ref)
         result = (norms.assess_file(connection, path) if path.suffix == ".json" or path.is_file()
                   else norms.assess_ref(connection, ref))
     if as_json:
-        _print_json(result)
+        print_json(result)
         return
     console.print(f"[bold]{result.incident['name']}[/] {result.incident['id']} ({result.incident['start']}) — "
                   f"rules {result.ruleset}", highlight=False)
@@ -640,23 +739,32 @@ def assess(
 @app.command()
 def record(
     state: str = typer.Argument(..., help="A state (id or name)."),
+    fmt: str | None = typer.Option(None, "--format", metavar="table|json|csv",
+                                   help="table (default), json or csv (csv: the incidents table and the norms "
+                                   "table, separated by a blank line)."),
     as_json: bool = JsonOption,
 ) -> None:
     """A state's record: incidents attributed to it, norms engaged, commitments, responses."""
-    with _workbench(as_json) as workbench, workbench.reading() as connection:
+    from cyberdip.services import norms
+
+    fmt = output_format(fmt, as_json)
+    with workbench(fmt == "json") as bench, bench.reading() as connection:
         result = norms.state_record(connection, state)
-    if as_json:
-        _print_json(result)
+    if fmt == "json":
+        print_json(result)
+        return
+    attributed = Grid(["date", "incident", "attribution", "by"], title="Incidents attributed to it",
+                      options={"title_justify": "left"})
+    for row in result.attributed_incidents:
+        attributed.add(row["date"] or "", row["name"], row["strength"], ", ".join(row["claimants"][:4]))
+    engaged = Grid(["norm", "findings"], title="Norms engaged as addressee", options={"title_justify": "left"})
+    for norm, counts in result.norm_summary.items():
+        engaged.add(norm, ", ".join(f"{k} {v}" for k, v in counts.items()))
+    if fmt == "csv":
+        emit(fmt, attributed, engaged)
         return
     console.print(f"[bold]{result.name}[/] {result.state}")
-    table = Table("date", "incident", "attribution", "by", title="Incidents attributed to it", title_justify="left")
-    for row in result.attributed_incidents:
-        table.add_row(row["date"] or "", row["name"], row["strength"], ", ".join(row["claimants"][:4]))
-    console.print(table)
-    table = Table("norm", "findings", title="Norms engaged as addressee", title_justify="left")
-    for norm, counts in result.norm_summary.items():
-        table.add_row(norm, ", ".join(f"{k} {v}" for k, v in counts.items()))
-    console.print(table)
+    emit(fmt, attributed, engaged)
     console.print(f"Commitments: {len(result.commitments)}; responses made: {len(result.responses_made)}; "
                   f"responses received: {len(result.responses_received)}")
 
@@ -664,21 +772,25 @@ def record(
 @app.command("norms")
 def norms_command(
     since: str | None = typer.Option(None, "--since", help="Only incidents from this date."),
+    fmt: str | None = FormatOption,
     as_json: bool = JsonOption,
 ) -> None:
     """Per-norm summary across states: how often each state is the addressee of each finding."""
-    with _workbench(as_json) as workbench, workbench.reading() as connection:
+    from cyberdip.services import norms
+
+    fmt = output_format(fmt, as_json)
+    with workbench(fmt == "json") as bench, bench.reading() as connection:
         summary = norms.norm_summary(connection, since=since)
-    if as_json:
-        _print_json(summary)
+    if fmt == "json":
+        print_json(summary)
         return
-    table = Table("norm", "state", "violation alleged", "contested", "undetermined", "compliance")
+    grid = Grid(["norm", "state", "violation alleged", "contested", "undetermined", "compliance"])
     for norm, states in summary.items():
         ranked = sorted(states.items(), key=lambda kv: -kv[1].get("violation_alleged", 0) - kv[1].get("contested", 0))
         for state, counts in ranked[:5]:
-            table.add_row(norm, state, *(str(counts.get(k, "")) for k in
-                                         ("violation_alleged", "contested", "undetermined", "compliance")))
-    console.print(table)
+            grid.add(norm, state, *(str(counts.get(k, "")) for k in
+                                    ("violation_alleged", "contested", "undetermined", "compliance")))
+    emit(fmt, grid)
 
 
 @app.command()
@@ -688,18 +800,23 @@ def incidents(
     start: str | None = FromOption,
     end: str | None = ToOption,
     limit: int = typer.Option(200, min=1, max=10000),
+    fmt: str | None = FormatOption,
     as_json: bool = JsonOption,
 ) -> None:
     """Incidents by date, with who they are attributed to."""
-    with _workbench(as_json) as workbench, workbench.reading() as connection:
+    from cyberdip.services import norms
+
+    fmt = output_format(fmt, as_json)
+    with workbench(fmt == "json") as bench, bench.reading() as connection:
+        check_filter(connection, norm, "norm", "--norm", fmt == "json")
         rows = norms.incidents(connection, actor=actor, norm=norm, start=start, end=end, limit=limit)
-    if as_json:
-        _print_json(rows)
+    if fmt == "json":
+        print_json(rows)
         return
-    table = Table("date", "incident", "attributed to", "victims", "id")
+    grid = Grid(["date", "incident", "attributed to", "victims", "id"])
     for row in rows:
-        table.add_row(row.start or "", row.name, ", ".join(row.attributed_to), ", ".join(row.victims[:4]), row.id)
-    console.print(table)
+        grid.add(row.start or "", row.name, ", ".join(row.attributed_to), ", ".join(row.victims[:4]), row.id)
+    emit(fmt, grid)
 
 
 @app.command()
@@ -707,323 +824,29 @@ def claims(
     ref: str | None = typer.Argument(None, help="An incident, a threat group, or an actor."),
     by: str | None = typer.Option(None, "--by", help="Only claims made by this state, agency or organisation."),
     against: str | None = typer.Option(None, "--against", help="Only claims naming this actor as responsible."),
+    fmt: str | None = FormatOption,
     as_json: bool = JsonOption,
 ) -> None:
     """Attribution claims about an incident or group, made by or against an actor (--by X --against Y)."""
+    from cyberdip.services import norms
+
     if not (ref or by or against):
         raise typer.BadParameter("name an incident, group or actor, or use --by and/or --against", param_hint="REF")
-    with _workbench(as_json) as workbench, workbench.reading() as connection:
+    fmt = output_format(fmt, as_json)
+    with workbench(fmt == "json") as bench, bench.reading() as connection:
         rows = norms.claims(connection, ref, by=by, against=against)
-    if as_json:
-        _print_json(rows)
+    if fmt == "json":
+        print_json(rows)
         return
-    table = Table("date", "claimant", "kind", "says", "type", "basis")
+    grid = Grid(["date", "claimant", "kind", "says", "type", "basis"])
     for c in rows:
-        table.add_row(c.get("date") or "", c.get("claimant") or c.get("claimant_name") or "", c["claimant_kind"],
-                      f"{c['subject']} → {c['attributed_to']}", c["type"], (c.get("basis") or "")[:60])
-    console.print(table)
+        grid.add(c.get("date") or "", c.get("claimant") or c.get("claimant_name") or "", c["claimant_kind"],
+                 f"{c['subject']} → {c['attributed_to']}", c["type"], c.get("basis") or "")
+    emit(fmt, grid)
 
 
-# ------------------------------------------------------------------------------------------------
-# Sharing hub administration
-
-share_app = typer.Typer(help="Sharing hub: partners, keys, collections, grants, audit.", no_args_is_help=True)
 app.add_typer(share_app, name="share")
-partner_app = typer.Typer(help="Partners: agencies of states that share with this hub.", no_args_is_help=True)
-key_app = typer.Typer(help="API keys (shown once, stored only as a digest).", no_args_is_help=True)
-collection_app = typer.Typer(help="Collections of shared objects.", no_args_is_help=True)
-audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
-cert_app = typer.Typer(help="Client certificates as partner identities (behind a TLS-terminating proxy).",
-                       no_args_is_help=True)
-share_app.add_typer(partner_app, name="partner")
-share_app.add_typer(key_app, name="key")
-share_app.add_typer(cert_app, name="cert")
-operator_app = typer.Typer(help="Operators: people who may open the sharing pages of the web workbench.",
-                           no_args_is_help=True)
-share_app.add_typer(operator_app, name="operator")
-
-
-@operator_app.command("add")
-def operator_add(name: str = typer.Argument(..., help="The operator's name, e.g. 'A. Analyst (CERT-Bund)'."),
-                 as_json: bool = JsonOption) -> None:
-    """Create an operator; their sign-in token is printed once and only its digest is kept."""
-    with _workbench(as_json) as workbench, workbench.writing() as connection:
-        token = sharing.add_operator(connection, name)
-    _print_json({"operator": name, "token": token}) if as_json else console.print(
-        f"Sign-in token for {name} (store it now; it cannot be shown again):\n{token}")
-
-
-@operator_app.command("revoke")
-def operator_revoke(name: str = typer.Argument(...), as_json: bool = JsonOption) -> None:
-    """Revoke an operator: their token and any open workbench session stop working at once."""
-    with _workbench(as_json) as workbench, workbench.writing() as connection:
-        sharing.revoke_operator(connection, name)
-    _print_json({"revoked": name}) if as_json else console.print(f"Revoked operator {name}")
-share_app.add_typer(collection_app, name="collection")
-share_app.add_typer(audit_app, name="audit")
-
-
-@partner_app.command("add")
-def partner_add(agency: str = typer.Argument(..., help="The partner's agency (id or name), e.g. CERT-In."),
-                name: str | None = typer.Option(None, help="Display name (default: the agency's name)."),
-                as_json: bool = JsonOption) -> None:
-    """Register an agency of a state as a sharing partner."""
-    with _workbench(as_json) as workbench, workbench.writing() as connection:
-        partner = sharing.add_partner(connection, agency, name)
-    _print_json(partner) if as_json else console.print(f"Added partner {partner['id']} ({partner['name']})")
-
-
-@partner_app.command("list")
-def partner_list(as_json: bool = JsonOption) -> None:
-    """List partners."""
-    with _workbench(as_json) as workbench, workbench.reading() as connection:
-        rows = sharing.list_partners(connection)
-    if as_json:
-        _print_json(rows)
-        return
-    table = Table("partner", "name", "agency", "state")
-    for row in rows:
-        table.add_row(row["id"], row["name"], row["agency_id"], row["state_id"] or "")
-    console.print(table)
-
-
-@key_app.command("issue")
-def key_issue(partner: str = typer.Argument(..., help="Partner id, e.g. partner:ind-cert-in."),
-              as_json: bool = JsonOption) -> None:
-    """Issue an API key; it is printed once and only its digest is kept."""
-    with _workbench(as_json) as workbench, workbench.writing() as connection:
-        key = sharing.issue_key(connection, partner)
-    _print_json({"partner": partner, "key": key}) if as_json else console.print(
-        f"Key for {partner} (store it now; it cannot be shown again):\n{key}")
-
-
-@key_app.command("revoke")
-def key_revoke(key_id: str = typer.Argument(..., help="The key's id (the part after 'cdk_')."),
-               as_json: bool = JsonOption) -> None:
-    """Revoke an API key."""
-    with _workbench(as_json) as workbench, workbench.writing() as connection:
-        sharing.revoke_key(connection, key_id)
-    _print_json({"revoked": key_id}) if as_json else console.print(f"Revoked {key_id}")
-
-
-@cert_app.command("add")
-def cert_add(partner: str = typer.Argument(..., help="Partner id, e.g. partner:ind-cert-in."),
-             certificate: Path = typer.Argument(..., exists=True, dir_okay=False,
-                                                help="The partner's client certificate (PEM)."),
-             as_json: bool = JsonOption) -> None:
-    """Register a client certificate as the partner's identity (its SHA-256 fingerprint is kept)."""
-    with _workbench(as_json) as workbench, workbench.writing() as connection:
-        fingerprint = sharing.add_certificate(connection, partner, certificate.read_text(encoding="utf-8"),
-                                              certificate.name)
-    _print_json({"partner": partner, "fingerprint": fingerprint}) if as_json else console.print(
-        f"Certificate {fingerprint} now identifies {partner}")
-
-
-@cert_app.command("list")
-def cert_list(as_json: bool = JsonOption) -> None:
-    """List registered client certificates."""
-    with _workbench(as_json) as workbench, workbench.reading() as connection:
-        rows = sharing.list_certificates(connection)
-    if as_json:
-        _print_json(rows)
-        return
-    table = Table("fingerprint (SHA-256)", "partner", "label", "revoked")
-    for row in rows:
-        table.add_row(row["fingerprint"], row["partner_id"], row["label"], str(row["revoked_at"] or ""))
-    console.print(table)
-
-
-@cert_app.command("revoke")
-def cert_revoke(fingerprint: str = typer.Argument(..., help="The certificate's SHA-256 fingerprint."),
-                as_json: bool = JsonOption) -> None:
-    """Revoke a client certificate."""
-    with _workbench(as_json) as workbench, workbench.writing() as connection:
-        sharing.revoke_certificate(connection, fingerprint)
-    _print_json({"revoked": fingerprint}) if as_json else console.print(f"Revoked {fingerprint}")
-
-
-@collection_app.command("add")
-def collection_add(alias: str = typer.Argument(..., help="Short alias, e.g. cert-exchange."),
-                   title: str = typer.Option(..., help="Title shown to partners."),
-                   description: str | None = typer.Option(None), as_json: bool = JsonOption) -> None:
-    """Create a collection."""
-    with _workbench(as_json) as workbench, workbench.writing() as connection:
-        collection = sharing.add_collection(connection, alias, title, description)
-    _print_json(collection) if as_json else console.print(f"Added collection {collection['alias']} "
-                                                          f"({collection['id']})")
-
-
-@collection_app.command("list")
-def collection_list(as_json: bool = JsonOption) -> None:
-    """List collections."""
-    with _workbench(as_json) as workbench, workbench.reading() as connection:
-        rows = sharing.list_collections(connection)
-    if as_json:
-        _print_json(rows)
-        return
-    table = Table("alias", "id", "title")
-    for row in rows:
-        table.add_row(row["alias"], row["id"], row["title"])
-    console.print(table)
-
-
-@share_app.command("grant")
-def share_grant(
-    partner: str = typer.Argument(..., help="Partner id."),
-    collection: str = typer.Argument(..., help="Collection alias or id."),
-    read: bool = typer.Option(True, "--read/--no-read"),
-    write: bool = typer.Option(False, "--write/--no-write"),
-    tlp: str = typer.Option("green", help="Highest TLP level the partner may receive: clear, green, amber, "
-                            "amber+strict."),
-    as_json: bool = JsonOption,
-) -> None:
-    """Grant a partner access to a collection by hand."""
-    try:
-        level = TLP(tlp)
-    except ValueError:
-        raise typer.BadParameter("choose clear, green, amber or amber+strict", param_hint="--tlp") from None
-    with _workbench(as_json) as workbench, workbench.writing() as connection:
-        row = sharing.grant(connection, partner, collection, read=read, write=write, max_tlp=level)
-    _print_json(row) if as_json else console.print(f"Granted {partner}: read={read} write={write} up to "
-                                                   f"TLP:{level.value.upper()}")
-
-
-@share_app.command("derive")
-def share_derive(as_json: bool = JsonOption) -> None:
-    """Derive grants from the instruments in force that carry a sharing clause (and end stale ones)."""
-    with _workbench(as_json) as workbench, workbench.writing() as connection:
-        result = sharing.derive_grants(connection)
-    if as_json:
-        _print_json(result)
-        return
-    console.print(f"{len(result.granted)} grants in force from instruments; {len(result.ended)} ended")
-    for row in result.granted:
-        console.print(f"  {row.partner_id} → {row.collection_id}: read={row.can_read} write={row.can_write} "
-                      f"TLP:{row.max_tlp.upper()} ({row.basis})", highlight=False)
-
-
-@share_app.command("explain")
-def share_explain(partner: str = typer.Argument(...), collection: str = typer.Argument(...),
-                  as_json: bool = JsonOption) -> None:
-    """Why a partner can or cannot see or write a collection."""
-    with _workbench(as_json) as workbench, workbench.reading() as connection:
-        result = sharing.explain(connection, partner, collection)
-    if as_json:
-        _print_json(result)
-        return
-    verdict = "can read" if result.can_read else "cannot read"
-    console.print(f"{result.partner} {verdict} '{result.collection}'"
-                  + (f" up to TLP:{result.max_tlp.upper()}" if result.max_tlp else "")
-                  + (" and can write" if result.can_write else ""))
-    for reason in result.reasons:
-        console.print(f"  - {reason}", highlight=False)
-
-
-object_app = typer.Typer(help="Objects in the hub's collections, as its operators see them.", no_args_is_help=True)
-share_app.add_typer(object_app, name="object")
-
-
-@share_app.command("publish")
-def share_publish(collection: str = typer.Argument(..., help="Collection alias or id."),
-                  path: Path = typer.Argument(..., exists=True, dir_okay=False, help="A STIX 2.1 bundle, or a JSON "
-                                              "list of STIX objects."),
-                  as_json: bool = JsonOption) -> None:
-    """Share objects as the hub's own operators: each is checked against the STIX 2.1 rules, and their
-    statement marking-definitions then vouch for every partner's objects that cite them."""
-    from cyberdip.services import taxii
-
-    with _workbench(as_json) as workbench:
-        try:
-            document = taxii.parse_json(path.read_bytes())
-        except DataError as exc:
-            raise DataError([Problem(str(path), p.reason) for p in exc.problems]) from None
-        objects = document.get("objects") if isinstance(document, dict) else document
-        if not isinstance(objects, list):
-            raise DataError([Problem(str(path), "expected a STIX bundle or a JSON list of STIX objects")])
-        with workbench.writing() as connection:
-            result = taxii.publish(connection, collection, objects)
-    if as_json:
-        _print_json(result)
-        return
-    console.print(f"Published {result['success_count']} object(s) in '{result['collection']}', "
-                  f"refused {result['failure_count']}")
-    for failure in result["failures"]:
-        console.print(f"  - {failure['id']}: {failure['message']}", highlight=False)
-    if result["failure_count"]:
-        raise typer.Exit(1)
-
-
-@object_app.command("delete")
-def object_delete(collection: str = typer.Argument(..., help="Collection alias or id."),
-                  object_id: str = typer.Argument(..., help="The STIX id, e.g. indicator--…"),
-                  version: list[str] = typer.Option([], "--version", help="Only this version (its modified "
-                                                    "timestamp); repeat for several. Default: every version."),
-                  as_json: bool = JsonOption) -> None:
-    """Remove an object whoever shared it (partners may delete only their own); audited."""
-    from cyberdip.services import taxii
-
-    versions = tuple(version_key(v) for v in version) or ("all",)
-    with _workbench(as_json) as workbench, workbench.writing() as connection:
-        removed = taxii.remove(connection, collection, object_id, versions)
-    _print_json({"object": object_id, "removed": removed}) if as_json else console.print(
-        f"Removed {removed} version(s) of {object_id}")
-
-
-@audit_app.command("verify")
-def audit_verify(as_json: bool = JsonOption) -> None:
-    """Check the audit chain: any altered, inserted or deleted entry is found."""
-    with _workbench(as_json) as workbench, workbench.reading() as connection:
-        result = sharing.verify_audit(connection)
-    if as_json:
-        _print_json(result)
-    elif result.intact:
-        console.print(f"Audit log intact: {result.entries} entries")
-    else:
-        errors.print(f"[bold red]Audit log broken at entry {result.first_broken}:[/] {result.reason}")
-    if not result.intact:
-        raise typer.Exit(1)
-
-
-@audit_app.command("show")
-def audit_show(partner: str | None = typer.Option(None, help="Only this partner's entries."),
-               as_json: bool = JsonOption) -> None:
-    """What was done, and what was given to whom."""
-    with _workbench(as_json) as workbench, workbench.reading() as connection:
-        rows = sharing.audit_log(connection, partner)
-    if as_json:
-        _print_json(rows)
-        return
-    table = Table("seq", "at", "partner", "collection", "action", "objects", "outcome")
-    for row in rows:
-        table.add_row(str(row["seq"]), str(row["at"])[:19], row["partner_id"] or "", row["collection_id"] or "",
-                      row["action"], str(len(row["object_ids"])), row["outcome"])
-    console.print(table)
-
-
-sync_app = typer.Typer(help="Federation: pull partner hubs' TAXII collections.", no_args_is_help=True)
 app.add_typer(sync_app, name="sync")
-
-
-@sync_app.command("pull")
-def sync_pull(
-    source: str = typer.Option(..., "--from", help="The partner hub's TAXII API root, e.g. https://hub/taxii2/api/"),
-    collection: str = typer.Option(..., help="The remote collection's id."),
-    key: str = typer.Option(..., help="The API key the partner hub issued to us."),
-    into: str = typer.Option(..., help="Our collection (alias or id) to store the objects in."),
-    partner: str = typer.Option(..., "--as", help="Our partner record for that hub: pulled objects are "
-                                "attributed to it."),
-    page_size: int = typer.Option(1000, min=1, max=1000),
-    as_json: bool = JsonOption,
-) -> None:
-    """Pull a partner hub's collection incrementally (resumable; nothing lost or duplicated)."""
-    with _workbench(as_json) as workbench:
-        result = sync.pull(workbench, base_url=source, collection=collection, key=key, into=into, partner=partner,
-                           page_size=page_size)
-    if as_json:
-        _print_json(result)
-    else:
-        console.print(f"Pulled {result.received} objects in {result.pages} page(s) from {result.remote}: "
-                      f"{result.stored} new; resume point {result.added_after}")
 
 
 @app.command()
@@ -1044,29 +867,32 @@ def serve(
     import uvicorn
 
     from cyberdip.interfaces.asgi import create_app
+    from cyberdip.services import loading, read_models
+    from cyberdip.services.settings import Settings
+    from cyberdip.services.workbench import NotInitialised, Workbench
 
     if workers > 1 and not os.environ.get("CYBERDIP_SECRET"):
         os.environ["CYBERDIP_SECRET"] = secrets.token_urlsafe(32)  # every worker must sign cursors alike
     settings = Settings.from_env()
-    workbench = Workbench.open(settings)
+    bench = Workbench.open(settings)
     try:
         try:
-            workbench.require_schema()
+            bench.require_schema()
         except NotInitialised:
             errors.print("First start: creating the database and loading the curated dataset...")
-            loading.init_database(workbench, progress=lambda step: errors.print(f"  {step}..."))
-        read_models.bring_up_to_date(workbench, progress=lambda step: errors.print(f"Bringing pages up to date: "
-                                                                                  f"{step}..."))
+            loading.init_database(bench, progress=lambda step: errors.print(f"  {step}..."))
+        read_models.bring_up_to_date(bench, progress=lambda step: errors.print(f"Bringing pages up to date: "
+                                                                              f"{step}..."))
         errors.print(f"Starting on http://{host or settings.host}:{port or settings.port}/ (database "
                      f"{settings.database_url}); it answers once the map shapes and incident findings are loaded")
         if workers > 1:
             uvicorn.run("cyberdip.interfaces.asgi:app_from_env", factory=True, workers=workers,
                         host=host or settings.host, port=port or settings.port, access_log=access_log)
         else:
-            uvicorn.run(create_app(workbench), host=host or settings.host, port=port or settings.port,
+            uvicorn.run(create_app(bench), host=host or settings.host, port=port or settings.port,
                         access_log=access_log)
     finally:
-        workbench.close()
+        bench.close()
 
 
 # ------------------------------------------------------------------------------------------------
@@ -1074,6 +900,8 @@ def serve(
 
 
 def _render_profile(result: catalogue.Profile) -> None:
+    from cyberdip.model import record_type_for
+
     record = result.record
     header = f"[bold]{result.name}[/]  [dim]{record.get('id')}[/]"
     if result.as_of:
@@ -1101,17 +929,13 @@ def _render_profile(result: catalogue.Profile) -> None:
         style = "yellow" if coverage["status"] == "partial" else "green"
         console.print(f"  [{style}]{coverage['text']}[/]", highlight=False)
     for title, items in result.sections.items():
-        table = Table(title=f"{title} ({len(items)})", title_justify="left", show_edge=False)
-        table.add_column("from")
-        table.add_column("to")
-        table.add_column("what")
-        table.add_column("id", style="dim")
-        table.add_column("source", style="dim")
+        grid = Grid(["from", "to", "what", "id", "source"], title=f"{title} ({len(items)})",
+                    styles={"id": "dim", "source": "dim"}, options={"title_justify": "left", "show_edge": False})
         for item in items:
             source = item.sources[0]["url"] if item.sources else ""
-            what = item.name if item.current else f"{item.name} [dim](ended)[/]"
-            table.add_row(item.start or "", item.end or "", what, item.id, source)
-        console.print(table)
+            what = escape(item.name) if item.current else f"{escape(item.name)} [dim](ended)[/]"
+            grid.add(item.start or "", item.end or "", what, item.id, source)
+        emit("table", grid)
 
 
 def _render_sources(sources: list[dict[str, Any]], indent: str = "") -> None:
@@ -1129,15 +953,15 @@ def _render_sources(sources: list[dict[str, Any]], indent: str = "") -> None:
         )
 
 
-def _render_history(log: list[dict[str, Any]]) -> None:
-    table = Table("at", "load", "field", "old", "new")
+def _render_history(log: list[dict[str, Any]], fmt: str) -> None:
+    grid = Grid(["at", "load", "field", "old", "new"])
     for change in log:
-        table.add_row(change["at"], f"{change['load']} ({change['origin']})", change["field"],
-                      _short(change["old"]), _short(change["new"]))
-    console.print(table)
+        grid.add(str(change["at"]), f"{change['load']} ({change['origin']})", change["field"],
+                 _value(change["old"], fmt), _value(change["new"], fmt))
+    emit(fmt, grid)
 
 
-def _short(value: Any) -> str:
+def _value(value: Any, fmt: str) -> str:
+    """A changed value as JSON: whole in CSV, its first 60 characters in a table."""
     text = json.dumps(value, ensure_ascii=False) if value is not None else ""
-    return text if len(text) <= 60 else text[:57] + "..."
-
+    return text if fmt == "csv" or len(text) <= 60 else text[:57] + "..."
