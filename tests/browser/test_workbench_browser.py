@@ -13,6 +13,7 @@ import importlib.resources
 import os
 import re
 import shutil
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -57,7 +58,7 @@ def site(voted: Workbench) -> Iterator[tuple[str, str]]:
             sharing.add_collection(connection, "cert-exchange", "CERT exchange")
             sharing.grant(connection, "partner:ind-cert-in", "cert-exchange", read=True, write=False,
                           max_tlp=TLP.GREEN)
-        token = sharing.add_operator(connection, f"Browser test {os.getpid()}-{id(connection)}")
+        token = sharing.add_operator(connection, f"Browser test {uuid.uuid4().hex}")  # a new one per use
     with serving(create_app(voted)) as port:
         yield f"http://127.0.0.1:{port}", token
 
