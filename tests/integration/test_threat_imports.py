@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from cyberdip.services import loading, norms, threat_imports
+from cyberdip.services import incident_links, loading, norms, threat_imports
 from cyberdip.services.workbench import Workbench
 from cyberdip.store import reader
 
@@ -29,6 +29,32 @@ def test_incident_datasets_import_and_reimport_idempotently(workbench: Workbench
         assert wannacry, "WannaCry-era incidents attributed to North Korea"
     again = threat_imports.import_incidents(workbench, "dcid", dcid_file)
     assert again.added == 0 and again.changed == 0
+    _one_incident_one_row(workbench)
+
+
+def _one_incident_one_row(workbench: Workbench) -> None:
+    """The datasets' records of NotPetya are linked to ours by recorded decisions, and lists show
+    the incident once, by our record, with the datasets that also hold it."""
+    with workbench.reading() as connection:
+        others = {x.id: x for x in incident_links.linked(connection, "incident:notpetya-2017")}
+        assert others["incident:cfr/notpetya"].status == "same"
+        eurepoc = others["incident:eurepoc/1032"]
+        assert eurepoc.status == "same" and "notpetya" in eurepoc.basis
+        assert others["incident:cfr/notpetya"].decided_by == "importer:cfr"
+        assert not any(x.name in ("Petya_A", "Petya_B") for x in others.values())  # 2016: another incident
+        links = reader.listing(connection, kinds=["incidentlink"])
+        origins = {r.id: r.origin for r in reader.listing(connection, kinds=["incident"])}
+        assert links and all(origins[link.data["a"]] != origins[link.data["b"]]
+                             for link in links)  # a dataset's own split is never undone
+        whole = norms.incident_page(connection, limit=None, one_per_incident=False)
+        one = norms.incident_page(connection, limit=None)
+        assert one.total < whole.total
+        [notpetya] = [row for row in one.rows if "incident:cfr/notpetya" in row.also]
+        assert notpetya.id == "incident:notpetya-2017"
+        assert not any(row.id == "incident:cfr/notpetya" for row in one.rows)
+        russia = norms.incident_page(connection, by="Russia", limit=None)
+        assert sum(1 for row in russia.rows if row.id == "incident:notpetya-2017" or
+                   "incident:notpetya-2017" in row.also) == 1
 
 
 def test_threat_groups_link_across_sources_without_merging(workbench: Workbench, shared_data: Path) -> None:

@@ -873,6 +873,39 @@ class GroupLink(Record):
 # --------------------------------------------------------------------------------------------
 # Registry of record types
 
+class IncidentLink(Record):
+    """A decision that two incident records (from different datasets) describe the same incident,
+    that they may (a suggestion awaiting a person's decision), or that they do not. Incidents are
+    never merged: each dataset keeps its record, and the link says who decided, on what evidence."""
+
+    KIND = "incidentlink"
+    PREFIXES = ("incidentlink",)
+    REFERENCES = {"a": ("incident",), "b": ("incident",)}
+
+    id: RecordId = ""
+    a: RecordId
+    b: RecordId
+    status: Literal["same", "possibly_same", "distinct"] = "same"
+    basis: str = Field(min_length=5, description="the evidence, e.g. shared name 'NotPetya'; 4 days apart")
+    decided_by: str = Field(min_length=3, description="the importer or person who decided or suggested it")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _derive_id(cls, data: Any) -> Any:
+        if isinstance(data, dict) and not data.get("id"):
+            a, b = sorted([str(data.get("a")), str(data.get("b"))])
+            data = {**data, "id": f"incidentlink:{a}/{b}"}
+        return data
+
+    def label(self) -> str:
+        verb = {"same": "is the same incident as", "possibly_same": "may be the same incident as",
+                "distinct": "is not"}[self.status]
+        return f"{self.a} {verb} {self.b}"
+
+    def names(self) -> list[str]:
+        return []
+
+
 RECORD_TYPES: dict[str, type[Record]] = {
     cls.KIND: cls
     for cls in (
@@ -890,6 +923,7 @@ RECORD_TYPES: dict[str, type[Record]] = {
         AttributionClaim,
         Response,
         GroupLink,
+        IncidentLink,
     )
 }
 

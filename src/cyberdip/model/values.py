@@ -41,6 +41,7 @@ ID_PREFIXES: dict[str, str] = {
     "claim": "claim",
     "response": "response",
     "grouplink": "grouplink",
+    "incidentlink": "incidentlink",
 }
 
 _RECORD_ID = re.compile(r"^([a-z]+):[A-Za-z0-9][A-Za-z0-9._:/+-]*$")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,7 @@ from cyberdip.analysis.attribution import Strength, strengths
 from cyberdip.model import AttributionClaim, Commitment, Incident, Membership, Norm, Party, Response
 from cyberdip.model.errors import DataError, Problem
 from cyberdip.model.values import date_ceil, date_floor, parse_partial_date
+from cyberdip.services import incident_links
 from cyberdip.services.catalogue import resolve
 from cyberdip.store import read_models, reader
 from cyberdip.store.reader import StoredRecord
@@ -372,6 +373,8 @@ class IncidentRow:
     attributed_to: list[str]
     victims: list[str]
     engaged_norms: list[str]
+    #: the other records of the same incident (other datasets), when one row stands for them all
+    also: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -400,8 +403,10 @@ def incidents(connection: Connection, *, actor: str | None = None, by: str | Non
 def incident_page(connection: Connection, *, actor: str | None = None, by: str | None = None,
                   against: str | None = None, norm: str | None = None, start: str | None = None,
                   end: str | None = None, sort: str = "date", offset: int = 0,
-                  limit: int | None = 100) -> IncidentPage:
-    """The incidents matching every filter given, counted in full, sorted, and the page asked for."""
+                  limit: int | None = 100, one_per_incident: bool = True) -> IncidentPage:
+    """The incidents matching every filter given, counted in full, sorted, and the page asked for.
+    With ``one_per_incident``, records of one incident in several datasets (linked as the same)
+    are one row, shown by the record that speaks for them (ours first)."""
     if sort not in INCIDENT_SORTS:
         raise DataError([Problem("sort", f"unknown order {sort!r}; choose {', '.join(INCIDENT_SORTS)}")])
     start = parse_partial_date(start) if start else None
@@ -423,6 +428,9 @@ def incident_page(connection: Connection, *, actor: str | None = None, by: str |
             engaged = {key: sorted({f.norm for f in outline.engaged if f.status in ENGAGED})
                        for key, outline in assessed.items()}
         keys = [k for k in keys if norm_id in engaged.get(k.id, [])]
+    also: dict[str, list[str]] = {}
+    if one_per_incident:
+        keys, also = _one_per_incident(connection, keys)
     if sort == "name":
         keys.sort(key=lambda k: (k.name.casefold(), k.id))
     else:  # by date, newest or oldest first; an unknown date is never "first"
@@ -434,7 +442,32 @@ def incident_page(connection: Connection, *, actor: str | None = None, by: str |
     attributed = _attributions(connection, shown)
     return IncidentPage(len(keys), offset, [
         IncidentRow(row.id, row.name, row.start, sorted(attributed.get(row.id, set())),
-                    list(row.data.get("victims") or []), engaged.get(row.id, [])) for row in shown])
+                    list(row.data.get("victims") or []), engaged.get(row.id, []), also.get(row.id, []))
+        for row in shown])
+
+
+def _one_per_incident(connection: Connection, keys: list[reader.RecordKey]
+                      ) -> tuple[list[reader.RecordKey], dict[str, list[str]]]:
+    """Keep one key per incident: the record speaking for it if it matches, else the first that does."""
+    speaker = incident_links.representatives(connection)
+    present = {k.id for k in keys}
+    kept: list[reader.RecordKey] = []
+    members: dict[str, list[str]] = {}
+    seen: dict[str, str] = {}  # cluster speaker → the key kept for it
+    for key in sorted(keys, key=lambda k: (k.id != speaker.get(k.id, k.id), k.id)):
+        cluster = speaker.get(key.id)
+        if cluster is None:
+            kept.append(key)
+            continue
+        if cluster in seen:
+            members[seen[cluster]].append(key.id)
+            continue
+        if cluster in present and cluster != key.id:
+            continue  # its speaker matches too and is kept instead
+        seen[cluster] = key.id
+        members[key.id] = []
+        kept.append(key)
+    return kept, {kid: sorted(ids) for kid, ids in members.items() if ids}
 
 
 def _attributed_to(connection: Connection, subject: str) -> set[str]:

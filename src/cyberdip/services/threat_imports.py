@@ -11,7 +11,7 @@ from sqlalchemy import Connection
 
 from cyberdip.model import Actor, Record
 from cyberdip.model.values import normalise_name
-from cyberdip.services import read_models
+from cyberdip.services import incident_links, read_models
 from cyberdip.services.workbench import Workbench
 from cyberdip.sources import attack, misp
 from cyberdip.sources.group_links import ImportedGroups, link_groups
@@ -50,7 +50,9 @@ def import_incidents(workbench: Workbench, fmt: str, path: Path) -> ThreatImport
     workbench.require_schema()
     with workbench.writing() as connection:
         imported = readers[fmt](path, state_resolver(connection))
-        summary = writer.ingest(connection, list(imported.records), origin=f"import:{fmt}",
+        records = list(imported.records)
+        links = incident_links.links_for_import(connection, records, fmt)
+        summary = writer.ingest(connection, [*records, *links], origin=f"import:{fmt}",
                                 description=f"{fmt} incidents from {path.name}")
         read_models.after_load(connection, summary.changed_kinds())
     return ThreatImportSummary(fmt, dict(imported.counts), len(summary.added), len(summary.changed),

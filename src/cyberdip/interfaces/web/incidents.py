@@ -28,7 +28,7 @@ from cyberdip.interfaces.web.pages import kind_page, workbench
 from cyberdip.interfaces.web.render import Cell, Table, cell, page, record_link, svg
 from cyberdip.model import Incident
 from cyberdip.model.errors import NotFound
-from cyberdip.services import catalogue, incident_views, norms
+from cyberdip.services import catalogue, incident_links, incident_views, norms
 from cyberdip.services import timeline as timeline_service
 
 router = APIRouter(include_in_schema=False)
@@ -267,6 +267,12 @@ def incident_page(request: Request, connection: Connection, record_id: str) -> R
     group_claims = [c for group in incident.groups for c in norms.claims(connection, group)
                     if c.get("subject") == group]
     responses = incident_views.responses(connection, record_id)
+    others = incident_links.linked(connection, record_id)
+    same = [x.id for x in others if x.status == "same"]
+    for other_claim in norms.claims_about(connection, same):  # the same incident's claims in other datasets
+        claims = [*claims, {**other_claim, "_from": other_claim.get("subject")}]
+    datasets = {x.id: incident_links.DATASET_LABELS.get(x.dataset, x.dataset) for x in others}
+    stored_origin = catalogue.resolve(connection, record_id).origin
     ids = {*incident.victims, *incident.groups, *incident.vulnerability_withheld_by,
            *(n.state for n in incident.nexus), *(x.state for x in incident.launched_from),
            *(f.addressee for f in assessment.findings), *(f.norm for f in assessment.findings),
@@ -274,7 +280,8 @@ def incident_page(request: Request, connection: Connection, record_id: str) -> R
            *(c for s in assessment.attribution for c in (*s.claimants, *s.contested_by)),
            *(c.get(k) or "" for c in [*claims, *group_claims]
              for k in ("claimant", "claimant_state", "attributed_to", "subject")),
-           *(r["actor"] for r in responses), *(t for r in responses for t in r["targets"])}
+           *(r["actor"] for r in responses), *(t for r in responses for t in r["targets"]),
+           *(found for x in others for found in ID_PATTERN.findall(x.basis))}
     names = catalogue.names(connection, ids)
     norm_names = {f.norm: names.get(f.norm, f.norm) for f in assessment.findings}
 
@@ -289,11 +296,13 @@ def incident_page(request: Request, connection: Connection, record_id: str) -> R
             settle.setdefault(condition, []).append(v)
 
     claim_table = Table("claims", "Attribution claims", ["date", "claimant", "kind of claimant", "attributed to",
-                                                         "type", "basis", "confidence", "source"],
-                        [[c.get("date"), _claimant(c, names), _text(c.get("claimant_kind", "")),
+                                                         "type", "basis", "confidence", "source", "record"],
+                        [[c.get("date") or "unknown", _claimant(c, names), _text(c.get("claimant_kind", "")),
                           record_link(c["attributed_to"], names.get(c["attributed_to"])),
                           CLAIM_TYPES.get(c.get("type", ""), c.get("type")), c.get("basis"), c.get("confidence"),
-                          _source(c.get("sources"))] for c in claims],
+                          _source(c.get("sources")),
+                          record_link(c["_from"], datasets.get(c["_from"])) if c.get("_from") else "this one"]
+                         for c in claims],
                         empty="No public attribution claim is recorded for this incident. Add one with "
                               "`cyberdip import records` (a claim record whose subject is this incident).")
     group_table = Table("group-claims", "Claims tying the threat groups to states",
@@ -316,10 +325,20 @@ def incident_page(request: Request, connection: Connection, record_id: str) -> R
                            empty="No response (statement, sanctions, indictment…) is recorded for this incident.")
     finding_table = Table("findings", "Every finding", ["norm", "state judged", "status", "explanation"],
                           [[v.norm, v.addressee, v.label, v.explanation] for v in views])
+    records_table = Table("records", "The same incident in other datasets",
+                          ["dataset", "record", "date", "link", "evidence", "decided by"],
+                          [[datasets[x.id], record_link(x.id, x.name), x.start or "unknown",
+                            "same incident" if x.status == "same" else "possibly the same (not confirmed)",
+                            _with_names(x.basis, names), x.decided_by] for x in others],
+                          empty="No other dataset's record of this incident is linked to it.")
     world = _incident_map(incident, assessment.attribution, claims, names)
     return page(request, "incident.html", title=incident.name, api=f"/api/assess/{quote(record_id, safe=':/')}",
-                tables=[claim_table, group_table, strength_table, response_table, finding_table],
-                incident=incident, facts=_facts(incident, names), engaged=engaged, quiet=quiet, settle=settle,
+                tables=[claim_table, group_table, strength_table, response_table, finding_table, records_table],
+                dataset=incident_links.DATASET_LABELS.get(stored_origin, stored_origin),
+                speaks_for=next((x for x in others if x.status == "same"
+                                 and incident_links.rank(x.dataset) < incident_links.rank(stored_origin)), None),
+                datasets=datasets, incident=incident, facts=_facts(incident, names), engaged=engaged, quiet=quiet,
+                settle=settle,
                 ruleset=assessment.ruleset, world=svg(world) if world else None,
                 claims_link=f"/api/claims/{quote(record_id, safe=':/')}")
 
@@ -398,14 +417,18 @@ def incident_list(request: Request, actor: str = "", by: str = "", against: str 
         rows = found_page.rows
         engaged = incident_views.all_findings(connection).engaged_norms() if rows else {}
         names = catalogue.names(connection, {i for r in rows for i in (*r.attributed_to, *r.victims)})
+        datasets = incident_links.datasets_of(connection, [i for r in rows for i in (r.id, *r.also)])
     if start_ref and end_ref and not problems and start_ref > end_ref:
         problems.append(Problem(f"period: “from” ({start_ref}) is after “to” ({end_ref}); nothing can match."))
     filtered = any((*refs.values(), norm_ref, start_ref, end_ref))
-    table = Table("incidents", "Incidents", ["date", "incident", "attributed to", "victims", "norms engaged"],
+    table = Table("incidents", "Incidents", ["date", "incident", "attributed to", "victims", "norms engaged",
+                                             "recorded by"],
                   [[r.start or "unknown", record_link(r.id, r.name),
                     ", ".join(names.get(a, a) for a in r.attributed_to),
                     ", ".join(names.get(v, v) for v in r.victims),
-                    ", ".join(_short(by_id.get(n), n) for n in engaged.get(r.id, []))] for r in rows],
+                    ", ".join(_short(by_id.get(n), n) for n in engaged.get(r.id, [])),
+                    Cell(", ".join(dict.fromkeys(datasets.get(i, "") for i in (r.id, *r.also))), None,
+                         "; ".join((r.id, *r.also)))] for r in rows],
                   empty="No incident matches these filters. Widen the period, clear the norm, or try another "
                         "actor: a state (Russia or state:RUS), an organisation or a threat group (APT28)."
                   if filtered else "No incidents are recorded yet: run `cyberdip init` to load the curated dataset.")
