@@ -224,10 +224,11 @@ def test_incident_list_downloads_as_csv(client: TestClient) -> None:
     response = client.get("/incidents?actor=Russia&download=incidents&format=csv")
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(response.text)))
-    assert list(rows[0]) == ["date", "incident", "attributed to", "victims", "norms engaged"]
+    assert list(rows[0]) == ["date", "incident", "attributed to", "victims", "norms engaged", "recorded by"]
     assert len(rows) == len(page.rows("Incidents"))
     notpetya = next(r for r in rows if r["incident"] == "NotPetya destructive malware attack")
     assert "Russia" in notpetya["attributed to"] and "13(f)" in notpetya["norms engaged"]
+    assert notpetya["recorded by"] == "cyberdip"  # no other dataset imported here
 
 
 @pytest.mark.parametrize(("query", "message"), [
