@@ -356,8 +356,8 @@ def _outgoing(connection: Connection, data: dict[str, Any]) -> dict[str, list[di
 def names(connection: Connection, ids: Iterable[str]) -> dict[str, str]:
     """The display name of each record id (ids not in the knowledge base name themselves)."""
     wanted = sorted({i for i in ids if i})
-    found = reader.get_many(connection, wanted)
-    return {i: found[i].name if i in found else i for i in wanted}
+    found = reader.names_of(connection, wanted)
+    return {i: found.get(i, i) for i in wanted}
 
 
 def statistics(connection: Connection) -> dict[str, Any]:

@@ -71,7 +71,7 @@ def _names_for_links(connection: Connection, rows: list[StoredRecord]) -> dict[s
             value = row.data.get(key)
             if isinstance(value, str):
                 ids.append(value)
-    return {rid: r.name for rid, r in reader.get_many(connection, ids).items()}
+    return reader.names_of(connection, ids)
 
 
 def _title(row: StoredRecord, names: dict[str, str]) -> str:

@@ -60,6 +60,16 @@ def get_many(connection: Connection, ids: Sequence[str]) -> dict[str, StoredReco
     return found
 
 
+def names_of(connection: Connection, ids: Sequence[str]) -> dict[str, str]:
+    """The name of each stored record among ``ids`` (nothing else is read)."""
+    found: dict[str, str] = {}
+    unique = sorted(set(ids))
+    for start in range(0, len(unique), 500):
+        query = select(records.c.id, records.c.name).where(records.c.id.in_(unique[start:start + 500]))
+        found.update({row.id: row.name for row in connection.execute(query)})
+    return found
+
+
 def referrers(
     connection: Connection, target_id: str, *, kind: str | None = None, field: str | None = None,
     except_kinds: Sequence[str] = (),
