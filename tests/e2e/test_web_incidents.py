@@ -418,3 +418,22 @@ def test_incident_list_sorts_newest_first_with_unknown_dates_last(client: TestCl
     assert known == sorted(known, reverse=True) and newest[: len(known)] == known
     api = client.get("/api/incidents?sort=-date&limit=5&by=Russia")
     assert int(api.headers["X-Total-Count"]) >= len(api.json()) == 5
+
+
+def test_timeline_counts_every_record_and_lists_the_latest(client: TestClient, loaded: Workbench,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    from cyberdip.interfaces.web import incidents as pages
+    from cyberdip.services import timeline as timeline_service
+
+    monkeypatch.setattr(pages, "TIMELINE_SHOWN", 10)
+    monkeypatch.setattr(pages, "TIMELINE_LIMIT", 20)
+    with loaded.reading() as connection:
+        every = timeline_service.timeline(connection, kinds=["event", "incident"], limit=100000)
+    html = client.get("/timeline?kind=event&kind=incident").text
+    per_year = Page(html).tables["Records per year and kind"]
+    assert sum(int(row[-1]) for row in per_year if row) == len(every) > 20  # counted in full
+    listed = [row for row in Page(html).tables["Timeline"] if row]
+    assert [row[-1] for row in listed] == [e.id for e in every[-10:]]  # the latest, in date order
+    assert f"{len(every):,} records match; the download holds the first 20" in html
+    download = client.get("/timeline?kind=event&kind=incident&download=timeline&format=csv").text
+    assert [row["id"] for row in csv.DictReader(io.StringIO(download))] == [e.id for e in every[:20]]

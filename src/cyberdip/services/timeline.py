@@ -35,9 +35,34 @@ def timeline(
     end: str | None = None,
     kinds: Sequence[str] = (),
     limit: int = 200,
+    latest: bool = False,
 ) -> list[Entry]:
     """Dated records in order, optionally about one actor (itself, its agencies, and everything
-    that refers to either) and within ``start``–``end`` (partial dates)."""
+    that refers to either) and within ``start``–``end`` (partial dates); the first ``limit``, or
+    with ``latest`` the last ``limit`` (still in date order)."""
+    chosen, ids, start, end = _selection(connection, actor, start, end, kinds)
+    rows = reader.listing(connection, kinds=chosen, start_from=start, start_to=end, ids=ids, limit=limit,
+                          newest_first=latest)
+    if latest:
+        rows.reverse()
+    names = _names_for_links(connection, rows)
+    return [
+        Entry(row.start or "", row.end, row.kind, row.subkind, row.id, _title(row, names))
+        for row in rows
+        if row.start
+    ]
+
+
+def year_counts(connection: Connection, *, actor: str | None = None, start: str | None = None,
+                end: str | None = None, kinds: Sequence[str] = ()) -> dict[tuple[str, str], int]:
+    """How many of the records :func:`timeline` selects start in each year, by kind (all of them,
+    whatever the limit): (year, kind) → count."""
+    chosen, ids, start, end = _selection(connection, actor, start, end, kinds)
+    return reader.counts_by_year(connection, kinds=chosen, start_from=start, start_to=end, ids=ids)
+
+
+def _selection(connection: Connection, actor: str | None, start: str | None, end: str | None,
+               kinds: Sequence[str]) -> tuple[Sequence[str], list[str] | None, str | None, str | None]:
     unknown = [k for k in kinds if k not in ALL_KINDS]
     if unknown:
         raise ValueError(f"unknown kind(s) {', '.join(unknown)}; choose from {', '.join(ALL_KINDS)}")
@@ -54,13 +79,7 @@ def timeline(
                 if related.kind == "party":  # the instrument itself belongs on its parties' timelines
                     ids.append(related.data["instrument"])
     chosen = tuple(kinds) or (ALL_KINDS if actor else DEFAULT_KINDS)
-    rows = reader.listing(connection, kinds=chosen, start_from=start, start_to=end, ids=ids, limit=limit)
-    names = _names_for_links(connection, rows)
-    return [
-        Entry(row.start or "", row.end, row.kind, row.subkind, row.id, _title(row, names))
-        for row in rows
-        if row.start
-    ]
+    return chosen, ids, start, end
 
 
 def _names_for_links(connection: Connection, rows: list[StoredRecord]) -> dict[str, str]:

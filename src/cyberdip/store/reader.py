@@ -182,6 +182,15 @@ def listing_keys(connection: Connection, *, kinds: Sequence[str] = (), start_fro
     return [RecordKey(row.id, row.name, row.start_date) for row in connection.execute(query)]
 
 
+def counts_by_year(connection: Connection, *, kinds: Sequence[str] = (), start_from: str | None = None,
+                   start_to: str | None = None, ids: Sequence[str] | None = None) -> dict[tuple[str, str], int]:
+    """How many dated records of each kind start in each year: (year, kind) → count, in the index."""
+    year = func.substr(records.c.start_date, 1, 4)
+    query = _filtered(select(year.label("year"), records.c.kind, func.count()), kinds, (), start_from, start_to,
+                      ids, True).group_by(year, records.c.kind)
+    return {(row[0], row[1]): int(row[2]) for row in connection.execute(query)}
+
+
 def _filtered(query: Any, kinds: Sequence[str], subkinds: Sequence[str], start_from: str | None,
               start_to: str | None, ids: Sequence[str] | None, dated_only: bool) -> Any:
     if kinds:

@@ -493,9 +493,10 @@ def norm_catalogue(request: Request) -> Response:
 # The timeline
 
 
-def strip_chart(entries: Sequence[timeline_service.Entry], title: str) -> tuple[str, list[tuple[str, str]]]:
-    """Stacked bars of records per year by kind, as accessible SVG; and the legend's (colour, kind)."""
-    years = Counter((e.date[:4], e.kind) for e in entries if e.date[:4].isdigit())
+def strip_chart(counts: dict[tuple[str, str], int], title: str) -> tuple[str, list[tuple[str, str]]]:
+    """Stacked bars of records per year by kind ((year, kind) → count), as accessible SVG; and the
+    legend's (colour, kind)."""
+    years = {key: n for key, n in counts.items() if key[0].isdigit()}
     if not years:
         return "", []
     first, last = min(int(y) for y, _ in years), max(int(y) for y, _ in years)
@@ -560,10 +561,15 @@ def timeline_page(request: Request, actor: str = "", start: Annotated[str, Query
                                     f"{', '.join(timeline_service.ALL_KINDS)}.",
                                     [cell(k, _with_param(request, "kind", k)) for k in timeline_service.ALL_KINDS],
                                     "Show only:"))
+        per_year: dict[tuple[str, str], int] = {}
         if not problems:
+            downloading = request.query_params.get("download") == "timeline"
             try:
-                entries = timeline_service.timeline(connection, actor=actor_ref, start=start_ref, end=end_ref,
-                                                    kinds=kinds, limit=TIMELINE_LIMIT)
+                per_year = timeline_service.year_counts(connection, actor=actor_ref, start=start_ref, end=end_ref,
+                                                        kinds=kinds)
+                entries = timeline_service.timeline(
+                    connection, actor=actor_ref, start=start_ref, end=end_ref, kinds=kinds,
+                    limit=TIMELINE_LIMIT if downloading else TIMELINE_SHOWN, latest=not downloading)
             except ValueError as exc:  # a malformed date
                 problems.append(Problem(f"period: {exc}"))
     if start_ref and end_ref and not problems and start_ref > end_ref:
@@ -577,14 +583,14 @@ def timeline_page(request: Request, actor: str = "", start: Annotated[str, Query
                         "actor (a state such as China, an organisation such as NATO, an agency such as BSI)."
                   if filtered else "Nothing dated is recorded yet: run `cyberdip init` to load the curated dataset.")
     shown = Table(table.name, table.caption, table.columns, table.rows[-TIMELINE_SHOWN:], table.empty)
-    per_year = Counter((e.date[:4], e.kind) for e in entries)
+    total = sum(per_year.values())
     chart_kinds = [k for k in KIND_COLOURS if any(kk == k for _, kk in per_year)]
     by_year = Table("per-year", "Records per year and kind", ["year", *chart_kinds, "total"],
                     [[year, *(per_year.get((year, k), 0) for k in chart_kinds),
                       sum(per_year.get((year, k), 0) for k in chart_kinds)]
                      for year in sorted({y for y, _ in per_year})], numeric=[*chart_kinds, "total"])
     title = "Records per year by kind" + (f" for {chosen_actor.text}" if chosen_actor else "")
-    chart, legend = strip_chart(entries, title)
+    chart, legend = strip_chart(per_year, title)
     params = [("actor", actor_ref), ("from", start_ref), ("to", end_ref), *(("kind", k) for k in kinds),
               ("limit", str(TIMELINE_LIMIT))]
     query = urlencode([(k, v) for k, v in params if v])
@@ -593,5 +599,5 @@ def timeline_page(request: Request, actor: str = "", start: Annotated[str, Query
                 by_year=by_year, chart=svg(chart) if chart else None, legend=legend, actor=actor_ref or "",
                 start=start_ref or "", end=end_ref or "", kinds=shown_kinds, all_kinds=timeline_service.ALL_KINDS,
                 default_kinds=timeline_service.DEFAULT_KINDS, chosen_actor=chosen_actor,
-                truncated=len(entries) >= TIMELINE_LIMIT, total=len(entries), limit=TIMELINE_LIMIT,
+                truncated=total > TIMELINE_LIMIT, total=total, limit=TIMELINE_LIMIT,
                 shown_limit=TIMELINE_SHOWN)
