@@ -214,14 +214,16 @@ def profile(
     *,
     as_of: dt.date | None = None,
     at: dt.date | None = None,
+    referring_kinds: Sequence[str] = (),
 ) -> Profile:
-    """Everything the knowledge base says about one record.
+    """Everything the knowledge base says about one record (or, with ``referring_kinds``, only
+    what records of those kinds say of it).
 
     ``as_of`` answers what was known on that day (the change log is rewound); ``at`` keeps only
     the memberships, parties and other dated links valid on that day.
     """
     main_id = _resolve_id(connection, ref, as_of)
-    incoming = reader.referrers(connection, main_id, except_kinds=COUNTED_ONLY)
+    incoming = reader.referrers(connection, main_id, except_kinds=COUNTED_ONLY, kinds=referring_kinds)
     counted = reader.referrer_counts(connection, [main_id]).get(main_id, {})
     current = reader.get(connection, main_id)
     data_by_id: dict[str, dict[str, Any] | None] = {main_id: current.data if current else None}

@@ -72,15 +72,17 @@ def names_of(connection: Connection, ids: Sequence[str]) -> dict[str, str]:
 
 def referrers(
     connection: Connection, target_id: str, *, kind: str | None = None, field: str | None = None,
-    except_kinds: Sequence[str] = (),
+    except_kinds: Sequence[str] = (), kinds: Sequence[str] = (),
 ) -> list[StoredRecord]:
-    """Records that refer to ``target_id`` (through any field, or the one given; of one kind, or
-    of any kind but ``except_kinds``)."""
+    """Records that refer to ``target_id`` (through any field, or the one given; of one kind, of
+    the ``kinds`` given, or of any kind but ``except_kinds``)."""
     query = select(*_COLUMNS).join(links, links.c.record_id == records.c.id).where(links.c.target_id == target_id)
     if field:
         query = query.where(links.c.field == field)
     if kind:
         query = query.where(records.c.kind == kind)
+    if kinds:
+        query = query.where(records.c.kind.in_(list(kinds)))
     if except_kinds:
         query = query.where(records.c.kind.not_in(list(except_kinds)))
     query = query.distinct().order_by(records.c.start_date, records.c.id)

@@ -215,15 +215,22 @@ def _parse_at(text: str | None) -> tuple[dt.date | None, str | None]:
 # State
 
 
+#: the kinds of records a state page lists from its profile (incidents, claims and responses come
+#: from the norm services)
+STATE_PROFILE_KINDS = ("actor", "membership", "party", "instrument", "event")
+
+
 @kind_page("state")
 def state_page(request: Request, connection: Connection, record_id: str) -> Response:
-    p = _profile(connection, record_id)
+    p: catalogue.Profile = memo.memoised(
+        connection, _memo("state-profile", record_id),
+        lambda: catalogue.profile(connection, record_id, referring_kinds=STATE_PROFILE_KINDS))
     sections = p.sections
     record: norms.StateRecord = memo.memoised(
         connection, _memo("state_record", record_id), lambda: norms.state_record(connection, record_id))
-    involved: list[norms.IncidentRow] = memo.memoised(
-        connection, _memo("incidents", record_id), lambda: norms.incidents(connection, actor=record_id))
-    against = [row for row in involved if record_id in row.victims]
+    against: list[norms.IncidentRow] = memo.memoised(  # every one, each incident once (ours first)
+        connection, _memo("against", record_id),
+        lambda: norms.incident_page(connection, against=record_id, limit=None).rows)
     claims: list[dict[str, Any]] = memo.memoised(
         connection, _memo("claims", record_id), lambda: _state_claims(connection, record_id, against))
     report: likeminded.PartnerReport = memo.memoised(
