@@ -839,6 +839,14 @@ class Response(Record):
         return (self.date, None)
 
 
+def _pair_id(kind: str, data: Any) -> Any:
+    """A link record's id when none is given: its kind and the two linked ids, in order."""
+    if isinstance(data, dict) and not data.get("id"):
+        a, b = sorted([str(data.get("a")), str(data.get("b"))])
+        data = {**data, "id": f"{kind}:{a}/{b}"}
+    return data
+
+
 class GroupLink(Record):
     """A decision that two threat-group records (from different sources or vendors) name the same
     group — or explicitly do not. Groups are never merged: each source keeps its record, and the
@@ -858,10 +866,7 @@ class GroupLink(Record):
     @model_validator(mode="before")
     @classmethod
     def _derive_id(cls, data: Any) -> Any:
-        if isinstance(data, dict) and not data.get("id"):
-            a, b = sorted([str(data.get("a")), str(data.get("b"))])
-            data = {**data, "id": f"grouplink:{a}/{b}"}
-        return data
+        return _pair_id(cls.KIND, data)
 
     def label(self) -> str:
         return f"{self.a} {'is' if self.status == 'same' else 'is not'} {self.b}"
@@ -892,10 +897,7 @@ class IncidentLink(Record):
     @model_validator(mode="before")
     @classmethod
     def _derive_id(cls, data: Any) -> Any:
-        if isinstance(data, dict) and not data.get("id"):
-            a, b = sorted([str(data.get("a")), str(data.get("b"))])
-            data = {**data, "id": f"incidentlink:{a}/{b}"}
-        return data
+        return _pair_id(cls.KIND, data)
 
     def label(self) -> str:
         verb = {"same": "is the same incident as", "possibly_same": "may be the same incident as",

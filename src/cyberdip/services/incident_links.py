@@ -75,17 +75,12 @@ class Linked:
 def linked(connection: Connection, incident_id: str) -> list[Linked]:
     """The other records of an incident: linked as the same (directly or through another), or
     suggested; never those decided distinct. Ours first."""
-    links = [r.data for field in ("a", "b")
-             for r in reader.referrers(connection, incident_id, kind="incidentlink", field=field)]
     same = {incident_id}
     frontier = [incident_id]
     decisions: dict[str, dict[str, str]] = {}
     while frontier:  # follow "same" links through other records
         current = frontier.pop()
-        around = links if current == incident_id else [
-            r.data for field in ("a", "b") for r in reader.referrers(connection, current, kind="incidentlink",
-                                                                     field=field)]
-        for link in around:
+        for link in _links_of(connection, current):
             other = link["b"] if link["a"] == current else link["a"]
             if link["status"] == "same" and other not in same:
                 same.add(other)
@@ -96,6 +91,11 @@ def linked(connection: Connection, incident_id: str) -> list[Linked]:
                      decisions[x]["basis"], decisions[x]["decided_by"])
               for x, row in stored.items() if decisions[x]["status"] != "distinct"]
     return sorted(result, key=lambda x: (x.status != "same", rank(x.dataset), x.start or "", x.id))
+
+
+def _links_of(connection: Connection, incident_id: str) -> list[dict[str, str]]:
+    return [r.data for field in ("a", "b")
+            for r in reader.referrers(connection, incident_id, kind="incidentlink", field=field)]
 
 
 def datasets_of(connection: Connection, incident_ids: Sequence[str]) -> dict[str, str]:
