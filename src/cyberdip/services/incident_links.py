@@ -11,6 +11,7 @@ from sqlalchemy import Connection
 
 from cyberdip.analysis.incident_links import IncidentFacts, clusters, match_incidents, words
 from cyberdip.model import AttributionClaim, Incident, IncidentLink, Record
+from cyberdip.services import memo
 from cyberdip.store import reader
 
 #: which record speaks for a cluster: ours first, then the datasets with the richest records
@@ -105,7 +106,12 @@ def datasets_of(connection: Connection, incident_ids: Sequence[str]) -> dict[str
 
 
 def representatives(connection: Connection) -> dict[str, str]:
-    """For every incident linked as the same as others: the record that speaks for the cluster."""
+    """For every incident linked as the same as others: the record that speaks for the cluster
+    (remembered until the next load)."""
+    return memo.memoised(connection, "incident-representatives", lambda: _representatives(connection))
+
+
+def _representatives(connection: Connection) -> dict[str, str]:
     same = [(r.data["a"], r.data["b"]) for r in reader.listing(connection, kinds=["incidentlink"])
             if r.data.get("status") == "same"]
     grouped = clusters(same)

@@ -7,7 +7,7 @@ import datetime as dt
 import hashlib
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -26,6 +26,7 @@ from cyberdip.services.catalogue import names as record_names
 from cyberdip.services.catalogue import resolve
 from cyberdip.services.votes import Selection, matter_family, select_rollcalls, sessions_with_votes, vote_matrix
 from cyberdip.store import read_models, reader
+from cyberdip.store.reader import StoredRecord
 
 ANCHOR = "state:USA"
 #: coalition forecasts: the ideal-point model counts as this many past votes on the matter...
@@ -267,37 +268,172 @@ class PartnerReport:
     partners: list[Partner]
 
 
+#: the read model of every state's partners on the default weights, no matter, as of the load day
+PARTNERS = "partners"
+#: partners the read model keeps per state
+STORED_PARTNERS = 30
+
+
 def partners(connection: Connection, state_ref: str, *, matter: str | None = None, as_of: dt.date | None = None,
              limit: int = 20, weights: dict[str, float] | None = None) -> PartnerReport:
-    """States ranked by cyber like-mindedness with ``state_ref``, each with its evidence."""
-    weights = weights or DEFAULT_WEIGHTS
-    day = as_of or dt.date.today()
+    """States ranked by cyber like-mindedness with ``state_ref``, each with its evidence. The default
+    question (no matter, default weights, no date) is read from the read model the last load wrote,
+    and answered as of that load's day."""
     subject = _state(connection, state_ref)
-    family = matter_family(connection, matter) if matter else []
-    selection = _partner_selection(connection, matter, day)
-    votes = _vote_component(connection, subject, selection)
-    affiliations = _affiliation_component(connection, subject, day, family)
-    agreements = _agreement_component(connection, subject, day, family)
-    incidents = _incident_component(connection, subject, day)
-    joint = _joint_attribution_component(connection, subject, day)
-    candidates = (set(votes) | set(affiliations) | set(agreements) | set(joint)) - {subject}
-    candidates = {c for c in candidates if c.startswith("state:")}
-    names = record_names(connection, [subject, *candidates])
-    ranked = []
-    for state in candidates:
-        components = {
-            "votes": votes.get(state, Component(0.0, weights["votes"], "no joint votes", [])),
-            "affiliations": affiliations.get(state, Component(0.0, weights["affiliations"], "nothing shared", [])),
-            "agreements": agreements.get(state, Component(0.0, weights["agreements"], "none", [])),
-            "joint_attributions": joint.get(state, Component(0.0, weights["joint_attributions"], "none", [])),
-            "incidents": incidents.get(state, Component(0.0, weights["incidents"], "none recorded", [])),
-        }
-        components = {k: replace(c, weight=weights[k]) for k, c in components.items()}
-        score = sum(c.score * c.weight for c in components.values())
-        ranked.append(Partner(state, names.get(state, state), round(score, 4), components))
-    ranked.sort(key=lambda p: (-p.score, p.name))
-    return PartnerReport(subject, names.get(subject, subject), family[0] if family else None, day.isoformat(),
-                         weights, selection.describe(), ranked[:limit])
+    if matter is None and as_of is None and weights is None and limit <= STORED_PARTNERS:
+        stored = stored_partners(connection, subject)
+        if stored is not None:
+            return replace(stored, partners=stored.partners[:limit])
+    evidence = _PartnerEvidence.read(connection, matter, as_of or dt.date.today(), subjects=[subject])
+    return evidence.report(subject, weights or DEFAULT_WEIGHTS, limit)
+
+
+def partner_payloads(connection: Connection, day: dt.date | None = None) -> dict[str, dict[str, Any]]:
+    """Every state's partners on the default question, as the read model stores them (one
+    ``partners/<state>`` row each)."""
+    evidence = _PartnerEvidence.read(connection, None, day or dt.date.today(), subjects=None)
+    return {subject: asdict(evidence.report(subject, DEFAULT_WEIGHTS, STORED_PARTNERS))
+            for subject in evidence.subjects}
+
+
+def stored_partners(connection: Connection, subject: str) -> PartnerReport | None:
+    """The read model's report for ``subject``, if it reflects the last load."""
+    model = read_models.get(connection, f"{PARTNERS}/{subject}")
+    last = reader.last_load(connection)
+    if model is None or last is None or model[0] != int(last["id"]):
+        return None
+    return _report_from_payload(model[1])
+
+
+def _report_from_payload(data: dict[str, Any]) -> PartnerReport:
+    return PartnerReport(**{**data, "partners": [
+        Partner(p["id"], p["name"], p["score"], {
+            name: Component(c["score"], c["weight"], c["summary"], [Evidence(**e) for e in c["evidence"]])
+            for name, c in p["components"].items()})
+        for p in data["partners"]]})
+
+
+@dataclass
+class _PartnerEvidence:
+    """Everything the partner finder weighs, read once for every state: the vote matrix of the
+    selection, affiliations, bilateral instruments and attribution claims as of ``day``."""
+
+    day: dt.date
+    family: list[str]
+    selection: Selection
+    votes: VoteMatrix | None
+    symbols: list[str]
+    aligned: Alignment | None  # every pair, when the evidence serves every state
+    held: dict[str, set[str]]  # state → organisations, initiatives and multilateral instruments
+    labels: dict[str, str]
+    bilateral: dict[str, dict[str, list[Evidence]]]  # state → other state → shared instruments
+    joint: dict[str, dict[str, list[Evidence]]]  # state → other state → shared attributions
+    against: dict[str, dict[str, list[Evidence]]]  # state → other → claims between them
+    names: dict[str, str]
+
+    @property
+    def subjects(self) -> list[str]:
+        states = set(self.votes.states if self.votes else ()) | set(self.held) | set(self.bilateral) | set(self.joint)
+        return sorted(s for s in states if s.startswith("state:"))
+
+    @classmethod
+    def read(cls, connection: Connection, matter: str | None, day: dt.date,
+             subjects: Sequence[str] | None) -> _PartnerEvidence:
+        family = matter_family(connection, matter) if matter else []
+        selection = _partner_selection(connection, matter, day)
+        try:
+            votes, calls = vote_matrix(connection, selection)
+        except DataError:
+            votes, calls = None, []
+        aligned = alignment(votes) if votes is not None and subjects is None else None
+        held, labels = _affiliations(connection, day, family)
+        claims = [stored for stored in reader.listing(connection, kinds=["claim"])
+                  if not (stored.start and date_floor(stored.start) > day)]
+        evidence = cls(day, family, selection, votes, [c.symbol or c.id for c in calls], aligned, held, labels,
+                       _bilateral(connection, day, family), _joint_attributions(claims), _claims_between(claims), {})
+        every = set(evidence.subjects) | {s for found in (evidence.bilateral, evidence.joint, evidence.against)
+                                          for others in found.values() for s in others}
+        evidence.names = record_names(connection, sorted(every))
+        return evidence
+
+    def report(self, subject: str, weights: dict[str, float], limit: int) -> PartnerReport:
+        """The subject's ranking: every candidate scored, the evidence gathered for the top ``limit``."""
+        scored = {"votes": self._vote_scores(subject), "affiliations": self._affiliation_scores(subject),
+                  "agreements": _counted(self.bilateral.get(subject, {}), 2, "{} in force"),
+                  "joint_attributions": _counted(self.joint.get(subject, {}), 2, "{} shared attribution(s)"),
+                  "incidents": _counted(self.against.get(subject, {}), 3, "{} attribution claim(s) between them")}
+        candidates = {c for name in ("votes", "affiliations", "agreements", "joint_attributions")
+                      for c in scored[name] if c.startswith("state:") and c != subject}
+        totals = {c: round(sum(scored[k].get(c, (0.0, ""))[0] * weights[k] for k in scored), 4) for c in candidates}
+        ranked = sorted(candidates, key=lambda c: (-totals[c], self.names.get(c, c)))[:limit]
+        partners = [Partner(other, self.names.get(other, other), totals[other],
+                            {name: self._component(name, scored[name], weights[name], subject, other)
+                             for name in scored}) for other in ranked]
+        return PartnerReport(subject, self.names.get(subject, subject), self.family[0] if self.family else None,
+                             self.day.isoformat(), weights, self.selection.describe(), partners)
+
+    def _component(self, name: str, scores: dict[str, tuple[float, str]], weight: float, subject: str,
+                   other: str) -> Component:
+        if other not in scores:
+            return Component(0.0, weight, NOTHING[name], [])
+        score, summary = scores[other]
+        return Component(score, weight, summary, self._evidence(name, subject, other))
+
+    def _vote_scores(self, subject: str) -> dict[str, tuple[float, str]]:
+        """κ with every state the subject shared votes with (a negative κ scores zero)."""
+        matrix = self.votes
+        if matrix is None or subject not in matrix.states:
+            return {}
+        i = matrix.states.index(subject)
+        if self.aligned is not None:
+            kappas, agreements, joints = self.aligned.kappa[i], self.aligned.agreement[i], self.aligned.joint[i]
+        else:
+            row = alignment_with(matrix, subject)  # one row: the subject against every state
+            kappas, agreements, joints = row.kappa[0], row.agreement[0], row.joint[0]
+        result = {}
+        for j in np.flatnonzero(joints > 0):
+            other, kappa, joint = matrix.states[j], kappas[j], int(joints[j])
+            if other != subject:
+                result[other] = (0.0 if np.isnan(kappa) else max(float(kappa), 0.0),
+                                 f"κ {kappa:.2f}, agreement {agreements[j]:.2f} ({joint} votes)"
+                                 if not np.isnan(kappa) else f"κ undefined ({joint} votes)")
+        return result
+
+    def _affiliation_scores(self, subject: str) -> dict[str, tuple[float, str]]:
+        """Shared memberships, compared by Jaccard similarity."""
+        mine = self.held.get(subject, set())
+        result = {}
+        for other, theirs in self.held.items():
+            if other != subject and (mine | theirs):
+                shared, either = len(mine & theirs), len(mine | theirs)
+                result[other] = (shared / either, f"{shared} shared of {either}")
+        return result
+
+    def _evidence(self, component: str, subject: str, other: str) -> list[Evidence]:
+        if component == "votes":
+            assert self.votes is not None
+            mine = self.votes.codes[self.votes.states.index(subject)]
+            theirs = self.votes.codes[self.votes.states.index(other)]
+            same = [self.symbols[k] for k in np.flatnonzero((mine == theirs) & (mine > 0))]
+            differ = [self.symbols[k] for k in np.flatnonzero((mine != theirs) & (mine > 0) & (theirs > 0))]
+            return ([Evidence(s, s, "voted alike") for s in same[-5:]]
+                    + [Evidence(s, s, "voted differently") for s in differ[-5:]])
+        if component == "affiliations":
+            mine, theirs = self.held.get(subject, set()), self.held.get(other, set())
+            return ([Evidence(x, self.labels.get(x, x), "both") for x in sorted(mine & theirs)]
+                    + [Evidence(x, self.labels.get(x, x), "only one of them") for x in sorted(mine ^ theirs)][:10])
+        found = {"agreements": self.bilateral, "joint_attributions": self.joint, "incidents": self.against}[component]
+        return found.get(subject, {}).get(other, [])
+
+
+#: a component's summary when the two states have nothing of that kind
+NOTHING = {"votes": "no joint votes", "affiliations": "nothing shared", "agreements": "none",
+           "joint_attributions": "none", "incidents": "none recorded"}
+
+
+def _counted(found: dict[str, list[Evidence]], full: int, summary: str) -> dict[str, tuple[float, str]]:
+    """A score growing with the number of items, full at ``full``."""
+    return {other: (min(1.0, len(items) / full), summary.format(len(items))) for other, items in found.items()}
 
 
 def _partner_selection(connection: Connection, matter: str | None, day: dt.date) -> Selection:
@@ -307,44 +443,16 @@ def _partner_selection(connection: Connection, matter: str | None, day: dt.date)
     return Selection(sessions=tuple(sessions), end=day.isoformat())
 
 
-def _vote_component(connection: Connection, subject: str, selection: Selection) -> dict[str, Component]:
-    try:
-        matrix, calls = vote_matrix(connection, selection)
-    except DataError:
-        return {}
-    if subject not in matrix.states:
-        return {}
-    measured = alignment_with(matrix, subject)  # one row: the subject against every state
-    mine = matrix.codes[matrix.states.index(subject)]
-    symbols = [c.symbol or c.id for c in calls]
-    result = {}
-    for j, other in enumerate(matrix.states):
-        if other == subject or measured.joint[0, j] == 0:
-            continue
-        kappa = measured.kappa[0, j]
-        score = 0.0 if np.isnan(kappa) else max(float(kappa), 0.0)
-        theirs = matrix.codes[j]
-        same = [symbols[k] for k in np.flatnonzero((mine == theirs) & (mine > 0))]
-        differ = [symbols[k] for k in np.flatnonzero((mine != theirs) & (mine > 0) & (theirs > 0))]
-        joint = int(measured.joint[0, j])
-        summary = (f"κ {kappa:.2f}, agreement {measured.agreement[0, j]:.2f} ({joint} votes)"
-                   if not np.isnan(kappa) else f"κ undefined ({joint} votes)")
-        evidence = [Evidence(s, s, "voted alike") for s in same[-5:]] + [Evidence(s, s, "voted differently")
-                                                                         for s in differ[-5:]]
-        result[other] = Component(score, 0.0, summary, evidence)
-    return result
-
-
 def _valid(start: str | None, end: str | None, day: dt.date) -> bool:
     return (not start or date_floor(start) <= day) and (not end or date_ceil(end) >= day)
 
 
-def _affiliation_component(connection: Connection, subject: str, day: dt.date,
-                           family: list[str]) -> dict[str, Component]:
-    """Shared memberships of organisations and initiatives (the UN excepted: everyone is in it)
-    and shared roles in multilateral instruments, compared by Jaccard similarity."""
+def _affiliations(connection: Connection, day: dt.date, family: list[str]) -> tuple[dict[str, set[str]],
+                                                                                     dict[str, str]]:
+    """What each actor belonged to on ``day``: organisations and initiatives (the UN excepted:
+    everyone is in it) and multilateral instruments (of the matter's topics, when one is asked),
+    with their names."""
     held: dict[str, set[str]] = defaultdict(set)
-    labels: dict[str, str] = {}
     # the stored (already validated) data is read as it is: thousands of records per request
     for stored in reader.listing(connection, kinds=["membership"]):
         m = stored.data
@@ -363,72 +471,62 @@ def _affiliation_component(connection: Connection, subject: str, day: dt.date,
         if (not p.get("date") or date_floor(p["date"]) <= day) and not (ended and date_ceil(ended) < day):
             held[p["actor"]].add(p["instrument"])
     every = sorted({x for affiliations in held.values() for x in affiliations})
-    labels.update({rid: r.name for rid, r in reader.get_many(connection, every).items()})
-    mine = held.get(subject, set())
-    result = {}
-    for other, theirs in held.items():
-        if other == subject or not (mine | theirs):
-            continue
-        shared = mine & theirs
-        score = len(shared) / len(mine | theirs)
-        evidence = [Evidence(x, labels.get(x, x), "both") for x in sorted(shared)]
-        evidence += [Evidence(x, labels.get(x, x), "only one of them") for x in sorted(mine ^ theirs)][:10]
-        result[other] = Component(score, 0.0, f"{len(shared)} shared of {len(mine | theirs)}", evidence)
-    return result
+    return held, record_names(connection, every)
 
 
-def _agreement_component(connection: Connection, subject: str, day: dt.date,
-                         family: list[str]) -> dict[str, Component]:
-    """Bilateral agreements, statements and dialogues in force between the two states."""
-    bilateral = ("bilateral_agreement", "joint_statement", "dialogue", "framework")
-    mine = {r.data["instrument"] for r in reader.referrers(connection, subject, kind="party", field="actor")}
-    found: dict[str, list[Evidence]] = defaultdict(list)
-    for instrument_id in mine:
-        stored = reader.get(connection, instrument_id)
-        if stored is None:
-            continue
+def _bilateral(connection: Connection, day: dt.date, family: list[str]) -> dict[str, dict[str, list[Evidence]]]:
+    """Bilateral agreements, statements and dialogues in force on ``day``, between every two of
+    their parties."""
+    kinds = ("bilateral_agreement", "joint_statement", "dialogue", "framework")
+    parties: dict[str, list[str]] = defaultdict(list)
+    for stored in reader.listing(connection, kinds=["party"]):
+        parties[stored.data["instrument"]].append(stored.data["actor"])
+    found: dict[str, dict[str, list[Evidence]]] = defaultdict(lambda: defaultdict(list))
+    for stored in reader.listing(connection, kinds=["instrument"]):
         instrument = Instrument.model_validate(stored.data)
         start, end = instrument.period()
-        if instrument.kind.value not in bilateral or not _valid(start, end, day):
+        if instrument.kind.value not in kinds or not _valid(start, end, day):
             continue
         if family and not set(family) & set(instrument.topics):
             continue
-        for party in reader.referrers(connection, instrument_id, kind="party", field="instrument"):
-            other = party.data["actor"]
-            if other != subject:
-                found[other].append(Evidence(instrument_id, instrument.name, start or ""))
-    return {other: Component(min(1.0, len(items) / 2), 0.0, f"{len(items)} in force", items)
-            for other, items in found.items()}
+        for actor in parties.get(instrument.id, []):
+            for other in parties[instrument.id]:
+                if other != actor:
+                    found[actor][other].append(Evidence(instrument.id, instrument.name, start or ""))
+    return found
 
 
-def _joint_attribution_component(connection: Connection, subject: str, day: dt.date) -> dict[str, Component]:
-    """Incidents or groups both states publicly attributed: co-signed (or parallel) attributions."""
-    found: dict[str, list[Evidence]] = defaultdict(list)
-    for claim in reader.referrers(connection, subject, kind="claim", field="claimant"):
-        if claim.start and date_floor(claim.start) > day:
-            continue
-        target = claim.data.get("subject", "")
-        for other in reader.referrers(connection, target, kind="claim", field="subject"):
-            # the state behind the claim: the claimant itself, or the state its agency or firm belongs to
-            claimant = other.data.get("claimant_state") or other.data.get("claimant") or ""
-            if claimant.startswith("state:") and claimant != subject and not (
-                    other.start and date_floor(other.start) > day):
-                found[claimant].append(Evidence(target, target, other.start or ""))
-    return {other: Component(min(1.0, len(items) / 2), 0.0, f"{len(items)} shared attribution(s)", items)
-            for other, items in found.items()}
+def _claim_state(claim: dict[str, Any]) -> str:
+    """The state behind a claim: the claimant itself, or the state its agency or firm belongs to."""
+    return claim.get("claimant_state") or claim.get("claimant") or ""
 
 
-def _incident_component(connection: Connection, subject: str, day: dt.date) -> dict[str, Component]:
-    """Attribution claims one of the two states made against the other (a penalty)."""
-    found: dict[str, list[Evidence]] = defaultdict(list)
-    for field_name, other_field in (("claimant", "attributed_to"), ("attributed_to", "claimant")):
-        for claim in reader.referrers(connection, subject, kind="claim", field=field_name):
-            other = claim.data.get(other_field) or ""
-            if not other or (claim.start and date_floor(claim.start) > day):
-                continue
-            found[other].append(Evidence(claim.id, claim.name, claim.start or ""))
-    return {other: Component(min(1.0, len(items) / 3), 0.0, f"{len(items)} attribution claim(s) between them",
-                             items) for other, items in found.items()}
+def _joint_attributions(claims: list[StoredRecord]) -> dict[str, dict[str, list[Evidence]]]:
+    """Incidents or groups two states both publicly attributed: co-signed (or parallel) attributions."""
+    by_subject: dict[str, list[StoredRecord]] = defaultdict(list)
+    for claim in claims:
+        by_subject[claim.data.get("subject", "")].append(claim)
+    found: dict[str, dict[str, list[Evidence]]] = defaultdict(lambda: defaultdict(list))
+    for target, about in by_subject.items():
+        for own in about:
+            subject = own.data.get("claimant") or ""
+            for other in about:
+                claimant = _claim_state(other.data)
+                if claimant.startswith("state:") and claimant != subject and subject.startswith("state:"):
+                    found[subject][claimant].append(Evidence(target, target, other.start or ""))
+    return found
+
+
+def _claims_between(claims: list[StoredRecord]) -> dict[str, dict[str, list[Evidence]]]:
+    """Attribution claims one state made against another (a penalty), seen from both sides."""
+    found: dict[str, dict[str, list[Evidence]]] = defaultdict(lambda: defaultdict(list))
+    for claim in claims:
+        claimant, accused = claim.data.get("claimant") or "", claim.data.get("attributed_to") or ""
+        if claimant and accused:
+            item = Evidence(claim.id, claim.name, claim.start or "")
+            found[claimant][accused].append(item)
+            found[accused][claimant].append(item)
+    return found
 
 
 # ---------------------------------------------------------------------------------------------

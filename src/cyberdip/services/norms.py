@@ -131,8 +131,13 @@ def outlines(connection: Connection, rows: list[StoredRecord]) -> dict[str, Outl
 
 def attributions(connection: Connection, incident_ids: Sequence[str]) -> dict[str, list[Strength]]:
     """Who each incident is attributed to and how strongly (as its assessment says)."""
-    rows = list(reader.get_many(connection, list(incident_ids)).values())
-    return {incident_id: outline.attribution for incident_id, outline in outlines(connection, rows).items()}
+    stored = (read_models.get_assessments(connection, incident_ids, whole=False)
+              if _read_model_current(connection) else {})
+    missing = [i for i in incident_ids if i not in stored]
+    rows = list(reader.get_many(connection, missing).values()) if missing else []
+    found = {incident_id: Outline.from_payload(payload).attribution for incident_id, payload in stored.items()}
+    found.update({incident_id: outline.attribution for incident_id, outline in outlines(connection, rows).items()})
+    return found
 
 
 def _compute(connection: Connection, rows: list[StoredRecord]) -> dict[str, Assessment]:
@@ -409,6 +414,34 @@ def incident_page(connection: Connection, *, actor: str | None = None, by: str |
     are one row, shown by the record that speaks for them (ours first)."""
     if sort not in INCIDENT_SORTS:
         raise DataError([Problem("sort", f"unknown order {sort!r}; choose {', '.join(INCIDENT_SORTS)}")])
+    keys, engaged, also = _matching(connection, actor, by, against, norm, start, end, one_per_incident)
+    if sort == "name":
+        keys.sort(key=lambda k: (k.name.casefold(), k.id))
+    else:  # by date, newest or oldest first; an unknown date is never "first"
+        dated = sorted((k for k in keys if k.start), key=lambda k: (k.start or "", k.id), reverse=sort == "-date")
+        keys = dated + [k for k in keys if not k.start]
+    chosen = keys[offset:offset + limit] if limit is not None else keys[offset:]
+    stored = reader.get_many(connection, [k.id for k in chosen])
+    shown = [stored[k.id] for k in chosen]
+    attributed = _attributions(connection, shown)
+    return IncidentPage(len(keys), offset, [
+        IncidentRow(row.id, row.name, row.start, sorted(attributed.get(row.id, set())),
+                    list(row.data.get("victims") or []), engaged.get(row.id, []), also.get(row.id, []))
+        for row in shown])
+
+
+def incident_ids(connection: Connection, *, actor: str | None = None, by: str | None = None,
+                 against: str | None = None, norm: str | None = None, start: str | None = None,
+                 end: str | None = None) -> list[str]:
+    """The ids of every incident :func:`incident_page` counts (one per incident), in no set order."""
+    return [key.id for key in _matching(connection, actor, by, against, norm, start, end, True)[0]]
+
+
+def _matching(connection: Connection, actor: str | None, by: str | None, against: str | None, norm: str | None,
+              start: str | None, end: str | None, one_per_incident: bool
+              ) -> tuple[list[reader.RecordKey], dict[str, list[str]], dict[str, list[str]]]:
+    """The incidents matching every filter, the norms each engages (with a norm filter) and, one
+    per incident, the other records of each incident kept."""
     start = parse_partial_date(start) if start else None
     end = parse_partial_date(end) if end else None
     ids: set[str] | None = None
@@ -431,19 +464,7 @@ def incident_page(connection: Connection, *, actor: str | None = None, by: str |
     also: dict[str, list[str]] = {}
     if one_per_incident:
         keys, also = _one_per_incident(connection, keys)
-    if sort == "name":
-        keys.sort(key=lambda k: (k.name.casefold(), k.id))
-    else:  # by date, newest or oldest first; an unknown date is never "first"
-        dated = sorted((k for k in keys if k.start), key=lambda k: (k.start or "", k.id), reverse=sort == "-date")
-        keys = dated + [k for k in keys if not k.start]
-    chosen = keys[offset:offset + limit] if limit is not None else keys[offset:]
-    stored = reader.get_many(connection, [k.id for k in chosen])
-    shown = [stored[k.id] for k in chosen]
-    attributed = _attributions(connection, shown)
-    return IncidentPage(len(keys), offset, [
-        IncidentRow(row.id, row.name, row.start, sorted(attributed.get(row.id, set())),
-                    list(row.data.get("victims") or []), engaged.get(row.id, []), also.get(row.id, []))
-        for row in shown])
+    return keys, engaged, also
 
 
 def _one_per_incident(connection: Connection, keys: list[reader.RecordKey]
@@ -546,11 +567,13 @@ def state_record(connection: Connection, ref: str) -> StateRecord:
     state = resolve(connection, ref)
     if state.subkind != "state":
         raise DataError([Problem(ref, f"{state.id} is not a state")])
-    involved = {r.id for r in reader.referrers(connection, state.id, kind="incident")}
-    for claim in reader.referrers(connection, state.id, kind="claim", field="attributed_to"):
-        subject = claim.data["subject"]
-        involved |= {subject} if subject.startswith("incident:") else {
-            r.id for r in reader.referrers(connection, subject, kind="incident")}
+    involved = {r for _, r in reader.referring_ids(connection, [state.id], "incident")}
+    subjects = {claim.data["subject"] for claim in reader.referrers(connection, state.id, kind="claim",
+                                                                    field="attributed_to")}
+    involved |= {s for s in subjects if s.startswith("incident:")}
+    # claims about a group: the incidents the group is named in
+    involved |= {r for _, r in reader.referring_ids(connection, [s for s in subjects if not s.startswith("incident:")],
+                                                     "incident")}
     attributed, engaged = [], []
     summary: dict[str, Counter[str]] = defaultdict(Counter)
     rows = sorted(reader.get_many(connection, sorted(involved)).values(), key=lambda r: (r.start or "", r.id))
@@ -570,9 +593,14 @@ def state_record(connection: Connection, ref: str) -> StateRecord:
                     engaged.append({"incident": incident_id, "name": stored.name, "norm": finding.norm,
                                     "status": finding.status, "explanation": finding.explanation})
     commitments = []
-    for party in reader.referrers(connection, state.id, kind="party", field="actor"):
+    parties = reader.referrers(connection, state.id, kind="party", field="actor")
+    by_instrument: dict[str, list[StoredRecord]] = defaultdict(list)
+    for instrument, row in reader.referrers_of_many(connection, [p.data["instrument"] for p in parties],
+                                                    kind="commitment", field="instrument"):
+        by_instrument[instrument].append(row)
+    for party in parties:
         instrument = party.data["instrument"]
-        for row in reader.referrers(connection, instrument, kind="commitment", field="instrument"):
+        for row in sorted(by_instrument[instrument], key=lambda r: (r.start or "", r.id)):
             commitments.append({"commitment": row.id, "text": row.data["text"], "instrument": instrument,
                                 "role": party.data.get("role"), "since": party.data.get("date")})
     made = [Response.model_validate(r.data).model_dump(mode="json")

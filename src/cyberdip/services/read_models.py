@@ -1,5 +1,6 @@
 """Keeping the read models current: after every load, in its transaction, recompute what the load
-changed the inputs of (every incident's assessment; every session's ideal points) and mark the rest
+changed the inputs of (every incident's assessment; every session's ideal points; every state's
+closest partners) and mark the rest
 as still reflecting the data. Pages then read stored answers instead of computing them."""
 
 from __future__ import annotations
@@ -18,6 +19,10 @@ ASSESSMENT_INPUTS = frozenset({"incident", "claim", "grouplink", "membership", "
                                "commitment", "norm", "actor"})
 #: record kinds ideal points read (the roll calls carry the votes)
 IDEAL_POINT_INPUTS = frozenset({"rollcall"})
+#: record kinds the partner finder reads
+PARTNER_INPUTS = frozenset({"rollcall", "membership", "party", "instrument", "claim", "actor"})
+#: the read models every current database holds
+REQUIRED = (norms.ASSESSMENTS, likeminded.IDEAL_POINTS, likeminded.PARTNERS)
 
 Progress = Callable[[str], None]
 
@@ -40,6 +45,11 @@ def after_load(connection: Connection, changed_kinds: Iterable[str], progress: P
     if changed & IDEAL_POINT_INPUTS or likeminded.IDEAL_POINTS not in reflected or likeminded.IDEAL_POINTS in stale:
         say("estimating ideal points for every session with votes")
         read_models.put(connection, likeminded.IDEAL_POINTS, load_id, likeminded.ideal_points_payload(connection))
+    if changed & PARTNER_INPUTS or likeminded.PARTNERS not in reflected or likeminded.PARTNERS in stale:
+        say("ranking every state's closest partners")
+        ranked = likeminded.partner_payloads(connection)
+        read_models.replace_group(connection, likeminded.PARTNERS, load_id, ranked)
+        read_models.put(connection, likeminded.PARTNERS, load_id, {"states": len(ranked)})
     read_models.advance(connection, [name for name in reflected if name not in stale], load_id)
 
 
@@ -47,7 +57,7 @@ def current(connection: Connection) -> bool:
     """Whether every read model reflects the newest load."""
     last = reader.last_load(connection)
     reflected = read_models.loads_reflected(connection)
-    return last is None or (set(reflected) >= {norms.ASSESSMENTS, likeminded.IDEAL_POINTS}
+    return last is None or (set(reflected) >= set(REQUIRED)
                             and all(at == int(last["id"]) for at in reflected.values()))
 
 
@@ -60,5 +70,5 @@ def bring_up_to_date(workbench: Workbench, progress: Progress | None = None) -> 
         if current(connection):
             return False
     with workbench.writing() as connection:
-        after_load(connection, ASSESSMENT_INPUTS | IDEAL_POINT_INPUTS, progress)
+        after_load(connection, ASSESSMENT_INPUTS | IDEAL_POINT_INPUTS | PARTNER_INPUTS, progress)
     return True

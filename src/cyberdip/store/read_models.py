@@ -22,6 +22,15 @@ def put(connection: Connection, name: str, load_id: int, payload: Any) -> None:
     connection.execute(insert(read_models).values(name=name, load_id=load_id, payload=payload))
 
 
+def replace_group(connection: Connection, group: str, load_id: int, payloads: Mapping[str, Any]) -> None:
+    """Store the read models ``<group>/<key>`` of every key in ``payloads`` as of ``load_id``, in
+    place of the group's earlier ones (one row per key: a reader reads only the one it needs)."""
+    connection.execute(delete(read_models).where(read_models.c.name.startswith(f"{group}/", autoescape=True)))
+    rows = [{"name": f"{group}/{key}", "load_id": load_id, "payload": payload} for key, payload in payloads.items()]
+    for start in range(0, len(rows), _BATCH):
+        connection.execute(insert(read_models), rows[start:start + _BATCH])
+
+
 def get(connection: Connection, name: str) -> tuple[int, Any] | None:
     """The read model ``name`` and the load it reflects, if stored."""
     row = connection.execute(select(read_models.c.load_id, read_models.c.payload)

@@ -89,14 +89,17 @@ def referrers(
     return [_stored(row) for row in connection.execute(query)]
 
 
-def _referring(connection: Connection, target_ids: Sequence[str], kind: str, field: str) -> list[tuple[str, str]]:
-    """(target, referring record id) through ``field``, from the links index alone; the kind is the
-    id's prefix, so no other table is read (and the planner cannot start from the wrong one)."""
+def referring_ids(connection: Connection, target_ids: Sequence[str], kind: str,
+                  field: str | None = None) -> list[tuple[str, str]]:
+    """(target, referring record id) through ``field`` (any when ``None``), from the links index
+    alone; the kind is the id's prefix, so no other table is read (and the planner cannot start
+    from the wrong one)."""
     found: list[tuple[str, str]] = []
     unique = sorted(set(target_ids))
     for start in range(0, len(unique), 500):
-        query = select(links.c.target_id, links.c.record_id).where(
-            links.c.target_id.in_(unique[start:start + 500]), links.c.field == field)
+        query = select(links.c.target_id, links.c.record_id).where(links.c.target_id.in_(unique[start:start + 500]))
+        if field:
+            query = query.where(links.c.field == field)
         found += [(row.target_id, row.record_id) for row in connection.execute(query)
                   if kind_of(row.record_id) == kind]
     return found
@@ -105,14 +108,14 @@ def _referring(connection: Connection, target_ids: Sequence[str], kind: str, fie
 def referrers_of_many(connection: Connection, target_ids: Sequence[str], *, kind: str,
                       field: str) -> list[tuple[str, StoredRecord]]:
     """(target, record) for every record of ``kind`` referring through ``field`` to one of the targets."""
-    pairs = _referring(connection, target_ids, kind, field)
+    pairs = referring_ids(connection, target_ids, kind, field)
     stored = get_many(connection, [record_id for _, record_id in pairs])
     return [(target, stored[record_id]) for target, record_id in pairs if record_id in stored]
 
 
 def claim_targets(connection: Connection, subject_ids: Sequence[str]) -> list[tuple[str, str]]:
     """(subject, attributed_to) of every claim about one of the subjects, from the links alone."""
-    pairs = _referring(connection, subject_ids, "claim", "subject")
+    pairs = referring_ids(connection, subject_ids, "claim", "subject")
     claim_ids = sorted({claim for _, claim in pairs})
     targets: dict[str, list[str]] = {}
     for start in range(0, len(claim_ids), 500):

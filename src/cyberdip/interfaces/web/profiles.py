@@ -39,6 +39,9 @@ router = APIRouter(include_in_schema=False)
 
 #: how many partners a state page ranks, and how many sessions of ideal points it draws
 PARTNERS = 10
+#: rows a state page draws of its long lists (incidents, claims, findings, responses); the incident
+#: list pages through every one, and each table's download holds all its rows
+STATE_ROWS = 50
 SESSIONS = 10
 #: membership roles that do not make an actor a member (for counts and maps)
 NOT_MEMBERS = ("observer", "partner", "dialogue_partner")
@@ -228,18 +231,22 @@ def state_page(request: Request, connection: Connection, record_id: str) -> Resp
     sections = p.sections
     record: norms.StateRecord = memo.memoised(
         connection, _memo("state_record", record_id), lambda: norms.state_record(connection, record_id))
-    against: list[norms.IncidentRow] = memo.memoised(  # every one, each incident once (ours first)
-        connection, _memo("against", record_id),
-        lambda: norms.incident_page(connection, against=record_id, limit=None).rows)
+    # each incident against it once (ours first): the first rows drawn, all of them for the download
+    shown_rows = None if request.query_params.get("download") == "against" else STATE_ROWS
+    against_page: norms.IncidentPage = memo.memoised(
+        connection, _memo("against", record_id, shown_rows),
+        lambda: norms.incident_page(connection, against=record_id, sort="-date", limit=shown_rows))
+    against = against_page.rows
+    against_ids = norms.incident_ids(connection, against=record_id)
     claims: list[dict[str, Any]] = memo.memoised(
-        connection, _memo("claims", record_id), lambda: _state_claims(connection, record_id, against))
+        connection, _memo("claims", record_id), lambda: _state_claims(connection, record_id, against_ids))
     report: likeminded.PartnerReport = memo.memoised(
         connection, _memo("partners", record_id, PARTNERS),
         lambda: likeminded.partners(connection, record_id, limit=PARTNERS))
     series, sessions, ideal_note = _ideal_points(connection, record_id)
     closest = [x for x in report.partners if x.score > 0]  # a score of zero or less is no partnership
 
-    strengths = norms.attributions(connection, [row.id for row in against])
+    strengths = norms.attributions(connection, against_ids)
     agency_items = sections.get("Agencies and bodies", [])
     data = profile_service.details(connection, [item.id for item in agency_items])
     short = _short_names(connection, {e.id for x in closest
@@ -286,7 +293,8 @@ def state_page(request: Request, connection: Connection, record_id: str) -> Resp
                          ", ".join(names.get(c, c) for c in row["claimants"]),
                          ", ".join(names.get(c, c) for c in row["contested_by"])]
                         for row in record.attributed_incidents],
-                       empty=f"No incident is attributed to {p.name} in the knowledge base.")
+                       empty=f"No incident is attributed to {p.name} in the knowledge base.",
+                       shown=STATE_ROWS, more=f"/incidents?{urlencode({'by': record_id})}")
     victim = Table("against", "Incidents against it", ["date", "incident", "attributed to", "strength",
                                                          "claimed by"],
                    [[row.start, record_link(row.id, row.name),
@@ -295,20 +303,21 @@ def state_page(request: Request, connection: Connection, record_id: str) -> Resp
                      "; ".join(s.level.replace("_", " ") for s in strengths[row.id]),
                      "; ".join(", ".join(names.get(c, c) for c in s.claimants) for s in strengths[row.id])]
                     for row in against],
-                   empty=f"No incident against {p.name} is recorded.")
+                   empty=f"No incident against {p.name} is recorded.", total=against_page.total,
+                   shown=STATE_ROWS, more=f"/incidents?{urlencode({'against': record_id})}")
     claim_table = Table("claims", "Attribution claims by, against or about incidents against it",
                         ["date", "claimant", "about", "attributed to", "type", "basis", "confidence", "source"],
                         [[c.get("date"), _link(c.get("claimant"), names) or c.get("claimant_name"),
                           _link(c.get("subject"), names), _link(c.get("attributed_to"), names),
                           str(c.get("type", "")).replace("_", " "), c.get("basis"), c.get("confidence"),
                           source_cell(c.get("sources", []))] for c in claims],
-                        empty="No attribution claims by or against it are recorded.")
+                        empty="No attribution claims by or against it are recorded.", shown=STATE_ROWS)
     engaged = Table("norms-engaged", "Norms it is alleged to have engaged", ["incident", "norm", "finding",
                                                                              "explanation"],
                     [[record_link(row["incident"], row["name"]), _link(row["norm"], names),
                       row["status"].replace("_", " "), row["explanation"]] for row in record.norms_engaged],
                     empty="No finding against it: no incident in which it is the addressee of a norm is alleged "
-                          "to breach one.")
+                          "to breach one.", shown=STATE_ROWS)
     statuses = sorted({s for counts in record.norm_summary.values() for s in counts})
     norm_summary = Table("norm-summary", "Findings per norm (as addressee)", ["norm", *statuses],
                          [[_link(norm, names), *(counts.get(s, 0) for s in statuses)]
@@ -322,7 +331,8 @@ def state_page(request: Request, connection: Connection, record_id: str) -> Resp
                         source_cell(r.get("sources", []))]
                        for direction, rows in (("made", record.responses_made), ("received", record.responses_received))
                        for r in rows],
-                      empty="No responses (statements, sanctions, indictments) made or received are recorded.")
+                      empty="No responses (statements, sanctions, indictments) made or received are recorded.",
+                      shown=STATE_ROWS)
     partners = Table("partners", f"Closest partners of {p.name}", ["rank", "state", "score", "votes",
                                                                    "affiliations", "shared", "agreements",
                                                                    "joint attributions", "incidents"],
@@ -364,7 +374,7 @@ def state_page(request: Request, connection: Connection, record_id: str) -> Resp
         ("Ideal points", _api("ideal-points", session=list(sessions), state=record_id) if sessions else None),
         ("Timeline", _api("timeline", actor=record_id)),
     ]
-    summary = _state_summary(p, data, record, against, strengths, closest, names)
+    summary = _state_summary(p, data, record, against_page.total, strengths, closest, names)
     return page(request, "state.html", title=p.name, api=_api(f"records/{record_id}"), tables=tables, p=p,
                 world=svg(world), chart=svg(chart) if chart else None, report=report, sessions=sessions,
                 twins=[(label, href) for label, href in twins if href], record=record, summary=summary)
@@ -390,7 +400,7 @@ class SummaryLine:
 
 
 def _state_summary(p: catalogue.Profile, agency_data: dict[str, dict[str, Any]], record: norms.StateRecord,
-                   against: Sequence[norms.IncidentRow], strengths: dict[str, list[Any]],
+                   against: int, strengths: dict[str, list[Any]],
                    closest: Sequence[likeminded.Partner], names: dict[str, str]) -> list[SummaryLine]:
     """The answer at the top of a state page: its cyber bodies, strategy, treaty status, memberships,
     incidents by and against it and closest partners, each linked and sourced."""
@@ -431,11 +441,11 @@ def _state_summary(p: catalogue.Profile, agency_data: dict[str, dict[str, Any]],
                              [Cell(f"{n} {LEVEL_WORDS.get(level, level)}", "#incidents")
                               for level, n in sorted(by_level.items(), key=lambda kv: -LEVELS.index(kv[0]))]
                              or ["none recorded"], None, "incidents"))
-    attributed_to = Counter(s.state for row in against for s in strengths.get(row.id, []))
-    lines.append(SummaryLine(f"Incidents against it ({len(against)})",
+    attributed_to = Counter(s.state for found in strengths.values() for s in found)
+    lines.append(SummaryLine(f"Incidents against it ({against})",
                              [Cell(f"{n} attributed to {names.get(state, state)}", f"/r/{state}")
                               for state, n in attributed_to.most_common(4)] or
-                             ([f"{len(against)}, none attributed"] if against else ["none recorded"]),
+                             ([f"{against}, none attributed"] if against else ["none recorded"]),
                              None, "incidents"))
     lines.append(SummaryLine("Closest partners", [record_link(x.id, x.name) for x in closest[:5]] or ["none found"],
                              None, "partners"))
@@ -461,10 +471,10 @@ def _shared(evidence: Sequence[likeminded.Evidence], short: dict[str, str]) -> C
                 "; ".join(e.name for e in both) or None)
 
 
-def _state_claims(connection: Connection, state_id: str, against: Sequence[norms.IncidentRow]) -> list[dict[str, Any]]:
+def _state_claims(connection: Connection, state_id: str, against: Sequence[str]) -> list[dict[str, Any]]:
     """Claims made by or against the state, and claims about the incidents against it."""
     found = {c["id"]: c for c in norms.claims(connection, state_id)}
-    found.update({c["id"]: c for c in norms.claims_about(connection, [row.id for row in against])})
+    found.update({c["id"]: c for c in norms.claims_about(connection, against)})
     return sorted(found.values(), key=lambda c: (c.get("date") or "", c["id"]))
 
 

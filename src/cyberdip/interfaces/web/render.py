@@ -53,6 +53,12 @@ class Table:
     empty: str = "Nothing to show."
     numeric: Sequence[str] = ()  # columns aligned right
     shown: int = field(default_factory=lambda: ROWS_SHOWN)  # rows drawn on the page; downloads hold every row
+    more: str | None = None  # a page that lists every row (with paging), named when rows are left out
+    total: int | None = None  # rows in all, when only the first are given (the download asks for all)
+
+    @property
+    def count(self) -> int:
+        return len(self.rows) if self.total is None else max(self.total, len(self.rows))
 
     def plain(self) -> list[dict[str, Any]]:
         return [{column: _plain(value) for column, value in zip(self.columns, row, strict=True)} for row in self.rows]
