@@ -11,7 +11,7 @@ undirected graph: one node per state, one edge per pair with a usable weight.
   negative weights anyway. Without it every finite weight is kept and a negative one is an error.
   ``neighbours=k`` optionally sparsifies the graph: an edge is kept only when one of its ends
   counts the other among its k strongest ties (a symmetric k-nearest-neighbour graph).
-- **Communities.** Louvain (Blondel et al. 2008, networkx's ``louvain_communities``) maximises
+- **Communities.** Louvain (Blondel et al. 2008, igraph's ``community_multilevel``) maximises
   modularity Q = Σ_c [ w_in(c)/m − γ·(k_c/2m)² ], the weight inside communities minus what a
   random graph with the same weighted degrees would put there, at resolution γ (``resolution``;
   above 1 favours smaller blocs). Louvain is greedy and order-dependent, so it runs once per seed
@@ -29,12 +29,17 @@ Blocs are listed largest first (ties by name).
 
 from __future__ import annotations
 
+import random
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
+
+if TYPE_CHECKING:
+    import igraph
 
 Matrix = npt.NDArray[np.float64]
 
@@ -85,8 +90,20 @@ def together(report: BlocReport, a: str, b: str) -> float:
 
 
 def similarity_graph(similarity: npt.ArrayLike, states: Sequence[str], *, positive_only: bool = True,
-                     neighbours: int | None = None) -> Any:  # networkx ships no types: an nx.Graph
-    """The weighted, undirected graph the blocs are found in (see the module docstring)."""
+                     neighbours: int | None = None) -> igraph.Graph:
+    """The weighted, undirected graph the blocs are found in (see the module docstring); its
+    vertices are named by ``states``."""
+    import igraph  # 0.4 s (it loads matplotlib for drawing): imported when blocs are first asked for
+
+    weights = _edge_weights(similarity, states, positive_only, neighbours)
+    rows, cols = np.nonzero(np.triu(weights, k=1))
+    return igraph.Graph(n=len(states), edges=list(zip(rows.tolist(), cols.tolist(), strict=True)),
+                        vertex_attrs={"name": list(states)}, edge_attrs={"weight": weights[rows, cols].tolist()})
+
+
+def _edge_weights(similarity: npt.ArrayLike, states: Sequence[str], positive_only: bool,
+                  neighbours: int | None) -> Matrix:
+    """The symmetric matrix of edge weights, 0 where there is no edge."""
     matrix = np.asarray(similarity, dtype=np.float64)
     n = len(states)
     if matrix.shape != (n, n):
@@ -113,68 +130,73 @@ def similarity_graph(similarity: npt.ArrayLike, states: Sequence[str], *, positi
         chosen = np.zeros_like(usable)
         np.put_along_axis(chosen, order, True, axis=1)
         usable &= chosen | chosen.T
+    return np.where(usable, weights, 0.0)
 
-    rows, cols = np.nonzero(np.triu(usable, k=1))
-    import networkx as nx  # imported when blocs are first asked for, not by every server process
 
-    graph = nx.Graph()
-    graph.add_nodes_from(states)
-    graph.add_weighted_edges_from(
-        (states[i], states[j], float(weights[i, j])) for i, j in zip(rows.tolist(), cols.tolist(), strict=True)
-    )
-    return graph
+def prepare() -> None:
+    """Import the graph library now rather than on the first request for blocs."""
+    import igraph  # noqa: F401
+
+
+#: igraph draws its random numbers from one process-wide generator: one seeded run at a time
+_random_lock = threading.Lock()
+
+
+def _louvain(graph: igraph.Graph, seed: int, resolution: float) -> list[int]:
+    """The community of each vertex found by one Louvain run from ``seed``."""
+    import igraph
+
+    with _random_lock:
+        igraph.set_random_number_generator(random.Random(seed))
+        try:
+            return list(graph.community_multilevel(weights="weight", resolution=resolution).membership)
+        finally:
+            igraph.set_random_number_generator(random)
 
 
 def detect_blocs(similarity: npt.ArrayLike, states: Sequence[str], *, seeds: int = 20, resolution: float = 1.0,
                  positive_only: bool = True, neighbours: int | None = None) -> BlocReport:
     """Voting blocs in a similarity matrix: the best of ``seeds`` Louvain runs, with its stability."""
-    from networkx.algorithms.community import louvain_communities
-    from networkx.algorithms.community import modularity as nx_modularity
-
     if seeds < 1:
         raise ValueError("seeds must be at least 1")
     labels = tuple(states)
-    graph = similarity_graph(similarity, labels, positive_only=positive_only, neighbours=neighbours)
-    index = {state: i for i, state in enumerate(labels)}
+    weights = _edge_weights(similarity, labels, positive_only, neighbours)
+    graph = similarity_graph(weights, labels)
     n = len(labels)
 
-    partitions: list[list[frozenset[str]]] = []
+    memberships: list[npt.NDArray[np.intp]] = []
     scores: list[float] = []
     for seed in range(seeds):
-        if graph.size(weight="weight") > 0:
-            found = louvain_communities(graph, weight="weight", resolution=resolution, seed=seed)
-            partition = [frozenset(c) for c in found]
-            score = float(nx_modularity(graph, partition, weight="weight", resolution=resolution))
+        if graph.ecount() > 0:
+            membership = _louvain(graph, seed, resolution)
+            score = float(graph.modularity(membership, weights="weight", resolution=resolution))
         else:  # no ties at all: every state is its own bloc and modularity is undefined (taken as 0)
-            partition = [frozenset([s]) for s in labels]
-            score = 0.0
-        partitions.append(partition)
+            membership, score = list(range(n)), 0.0
+        memberships.append(np.asarray(membership, dtype=np.intp))
         scores.append(score)
 
     co_assignment = np.zeros((n, n), dtype=np.float64)
     alone = np.zeros(n, dtype=np.float64)
-    for partition in partitions:
-        for community in partition:
-            idx = np.array(sorted(index[s] for s in community), dtype=np.intp)
-            co_assignment[np.ix_(idx, idx)] += 1.0
-            if len(idx) == 1:
-                alone[idx] += 1.0
+    for found in memberships:
+        same = found[:, None] == found[None, :]
+        co_assignment += same
+        alone += same.sum(axis=1) == 1
     co_assignment /= seeds
     alone /= seeds
 
     best = max(range(seeds), key=lambda k: (scores[k], -k))
-    blocs = [_bloc(graph, community, index, co_assignment, alone) for community in partitions[best]]
+    communities = [np.flatnonzero(memberships[best] == c) for c in np.unique(memberships[best])]
+    blocs = [_bloc(labels, weights, idx, co_assignment, alone) for idx in communities]
     blocs.sort(key=lambda b: (-len(b.members), b.name))
     return BlocReport(labels, blocs, scores[best], tuple(scores), co_assignment, resolution)
 
 
-def _bloc(graph: Any, community: frozenset[str], index: dict[str, int], co_assignment: Matrix,
+def _bloc(labels: tuple[str, ...], weights: Matrix, idx: npt.NDArray[np.intp], co_assignment: Matrix,
           alone: Matrix) -> Bloc:
-    members = tuple(sorted(community))
-    inside = graph.subgraph(members)
-    strength = {s: float(inside.degree(s, weight="weight")) for s in members}
+    idx = np.array(sorted(idx, key=lambda i: labels[i]), dtype=np.intp)
+    members = tuple(labels[i] for i in idx)
+    strength = dict(zip(members, weights[np.ix_(idx, idx)].sum(axis=1).tolist(), strict=True))
     central = tuple(sorted(members, key=lambda s: (-strength[s], s))[:NAME_SIZE])
-    idx = np.array([index[s] for s in members], dtype=np.intp)
     if len(idx) == 1:
         cohesion = float(alone[idx[0]])
     else:
