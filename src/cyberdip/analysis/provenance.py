@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from cyberdip.model import (
     Actor,
@@ -285,6 +286,16 @@ class Report:
     one_source: list[str] = field(default_factory=list)
     lists: list[ListCoverage] = field(default_factory=list)
     national: NationalCoverage | None = None
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Report:
+        """The report ``dataclasses.asdict`` made of it (as a read model stores it)."""
+        national = data.get("national")
+        return cls(kinds=[KindShare(**k) for k in data["kinds"]], classes=data["classes"], refused=data["refused"],
+                   unclassified=data["unclassified"], unchecked=data["unchecked"],
+                   oldest_checks=[(a, b, c) for a, b, c in data["oldest_checks"]], one_source=data["one_source"],
+                   lists=[ListCoverage(**x) for x in data["lists"]],
+                   national=NationalCoverage(**national) if national else None)
 
     @property
     def total(self) -> KindShare:

@@ -117,7 +117,7 @@ def _representatives(connection: Connection) -> dict[str, str]:
     grouped = clusters(same)
     members = sorted({x for group in grouped.values() for x in group})
     keys = {k.id: k for k in reader.listing_keys(connection, kinds=["incident"], ids=members)}
-    origins = {r.id: r.origin for r in reader.get_many(connection, members).values()}
+    origins = reader.origins_of(connection, members)
     chosen: dict[str, str] = {}
     for record_id, group in grouped.items():
         present = [x for x in group if x in keys]

@@ -12,7 +12,7 @@ from cyberdip.model import Record, record_type_for
 from cyberdip.services import memo
 from cyberdip.sources.curated import curated_directory, read_located
 from cyberdip.sources.publishers import load_registry, shipped_registry
-from cyberdip.store import reader
+from cyberdip.store import read_models, reader
 
 CURATED_ORIGIN = "curated"
 
@@ -34,8 +34,20 @@ def stored_records(connection: Connection, origin: str = CURATED_ORIGIN) -> list
     ]
 
 
+#: the read model of the provenance figures
+PROVENANCE = "provenance"
+
+
 def report(connection: Connection) -> provenance.Report:
-    """The provenance figures of the curated records in the knowledge base (remembered until
-    the next load)."""
-    return memo.memoised(connection, "provenance-report",
-                         lambda: provenance.report(stored_records(connection), shipped_registry()))
+    """The provenance figures of the curated records in the knowledge base, as the last load
+    stored them (computed now if it did not)."""
+    model = read_models.get(connection, PROVENANCE)
+    last = reader.last_load(connection)
+    if model is not None and last is not None and model[0] == int(last["id"]):
+        return memo.memoised(connection, "provenance-report", lambda: provenance.Report.from_dict(model[1]))
+    return memo.memoised(connection, "provenance-report", lambda: compute(connection))
+
+
+def compute(connection: Connection) -> provenance.Report:
+    """The provenance figures of the curated records, computed from the records."""
+    return provenance.report(stored_records(connection), shipped_registry())

@@ -1,16 +1,17 @@
 """Keeping the read models current: after every load, in its transaction, recompute what the load
 changed the inputs of (every incident's assessment; every session's ideal points; every state's
-closest partners) and mark the rest
+closest partners; the provenance figures) and mark the rest
 as still reflecting the data. Pages then read stored answers instead of computing them."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import asdict
 
 from sqlalchemy import Connection
 
 from cyberdip.analysis.assessment import RULESET
-from cyberdip.services import likeminded, norms
+from cyberdip.services import likeminded, norms, provenance
 from cyberdip.services.workbench import Workbench
 from cyberdip.store import read_models, reader
 
@@ -21,8 +22,11 @@ ASSESSMENT_INPUTS = frozenset({"incident", "claim", "grouplink", "membership", "
 IDEAL_POINT_INPUTS = frozenset({"rollcall"})
 #: record kinds the partner finder reads
 PARTNER_INPUTS = frozenset({"rollcall", "membership", "party", "instrument", "claim", "actor"})
+#: record kinds the provenance figures read: every kind the curated dataset holds
+PROVENANCE_INPUTS = frozenset({"actor", "membership", "party", "instrument", "commitment", "norm", "event",
+                               "matter", "incident", "claim", "response", "position", "grouplink", "incidentlink"})
 #: the read models every current database holds
-REQUIRED = (norms.ASSESSMENTS, likeminded.IDEAL_POINTS, likeminded.PARTNERS)
+REQUIRED = (norms.ASSESSMENTS, likeminded.IDEAL_POINTS, likeminded.PARTNERS, provenance.PROVENANCE)
 
 Progress = Callable[[str], None]
 
@@ -50,6 +54,9 @@ def after_load(connection: Connection, changed_kinds: Iterable[str], progress: P
         ranked = likeminded.partner_payloads(connection)
         read_models.replace_group(connection, likeminded.PARTNERS, load_id, ranked)
         read_models.put(connection, likeminded.PARTNERS, load_id, {"states": len(ranked)})
+    if changed & PROVENANCE_INPUTS or provenance.PROVENANCE not in reflected or provenance.PROVENANCE in stale:
+        say("measuring the provenance of the curated records")
+        read_models.put(connection, provenance.PROVENANCE, load_id, asdict(provenance.compute(connection)))
     read_models.advance(connection, [name for name in reflected if name not in stale], load_id)
 
 
@@ -70,5 +77,5 @@ def bring_up_to_date(workbench: Workbench, progress: Progress | None = None) -> 
         if current(connection):
             return False
     with workbench.writing() as connection:
-        after_load(connection, ASSESSMENT_INPUTS | IDEAL_POINT_INPUTS | PARTNER_INPUTS, progress)
+        after_load(connection, ASSESSMENT_INPUTS | IDEAL_POINT_INPUTS | PARTNER_INPUTS | PROVENANCE_INPUTS, progress)
     return True

@@ -62,11 +62,20 @@ def get_many(connection: Connection, ids: Sequence[str]) -> dict[str, StoredReco
 
 def names_of(connection: Connection, ids: Sequence[str]) -> dict[str, str]:
     """The name of each stored record among ``ids`` (nothing else is read)."""
+    return _column_of(connection, ids, records.c.name)
+
+
+def origins_of(connection: Connection, ids: Sequence[str]) -> dict[str, str]:
+    """Where each stored record among ``ids`` came from (curated, user, import:<format>)."""
+    return _column_of(connection, ids, records.c.origin)
+
+
+def _column_of(connection: Connection, ids: Sequence[str], column: Any) -> dict[str, str]:
     found: dict[str, str] = {}
     unique = sorted(set(ids))
     for start in range(0, len(unique), 500):
-        query = select(records.c.id, records.c.name).where(records.c.id.in_(unique[start:start + 500]))
-        found.update({row.id: row.name for row in connection.execute(query)})
+        query = select(records.c.id, column.label("value")).where(records.c.id.in_(unique[start:start + 500]))
+        found.update({row.id: row.value for row in connection.execute(query)})
     return found
 
 
@@ -221,7 +230,8 @@ def iterate(connection: Connection, kinds: Sequence[str] = (), origin: str | Non
         query = query.where(records.c.kind.in_(list(kinds)))
     if origin:
         query = query.where(records.c.origin == origin)
-    for row in connection.execution_options(stream_results=True).execute(query):
+    # the option on the statement, not the connection (which would keep it for every later statement)
+    for row in connection.execute(query.execution_options(stream_results=True)):
         yield _stored(row)
 
 

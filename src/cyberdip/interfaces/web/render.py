@@ -70,6 +70,12 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def compile_templates() -> None:
+    """Compile every page template now (~0.1 s) rather than on each one's first visit."""
+    for name in templates.list_templates():
+        templates.get_template(name)
+
+
 def cell(text: Any, href: str | None = None, title: str | None = None) -> Cell:
     return Cell("" if text is None else str(text), href, title)
 
