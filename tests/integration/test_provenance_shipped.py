@@ -28,8 +28,8 @@ OPEN_BREACHES = FIXTURES / "provenance_open_breaches.yaml"
 #: floors the shipped dataset must keep: what it has reached, which may only rise. The goals are
 #: 0.75 of all citations primary, 0.90 for claims, responses, parties and memberships, 150 states
 #: with a CERT and a strategy and 45 with a foreign-ministry cyber unit or ambassador.
-MIN_PRIMARY_OVERALL = 0.63
-MIN_PRIMARY = {"claim": 0.40, "response": 0.50, "party": 0.81, "membership": 0.86}
+MIN_PRIMARY_OVERALL = 0.65
+MIN_PRIMARY = {"claim": 0.41, "response": 0.72, "party": 0.81, "membership": 0.86}
 MIN_CERT_AND_STRATEGY = 85
 MIN_FOREIGN_MINISTRY_CYBER = 33
 
