@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -38,19 +39,39 @@ def fuzzy_matches(query: str, candidates: Sequence[tuple[str, str, str]], *, lim
     return sorted(best.values(), key=lambda m: (-m.score, m.record_id))[:limit]
 
 
-def word_matches(query: str, candidates: Sequence[tuple[str, str, str]]) -> list[Match]:
-    """Candidates whose name has, for every word of the normalised ``query``, a word starting with
-    it: "budapest convention" and "threat intel" both find their records; a name containing the
-    query as consecutive whole words scores higher than one with the words scattered."""
-    words = query.split()
-    if not words:
-        return []
-    phrase = f" {query} "
-    found: dict[str, Match] = {}
-    for record_id, name, norm in candidates:
-        tokens = norm.split()
-        if all(any(token.startswith(word) for token in tokens) for word in words):
+class NameIndex:
+    """Every record's names (record id, name, normalised name), with their words sorted so that the
+    names having a word that starts with a given prefix are found by bisection, not by a scan."""
+
+    def __init__(self, candidates: Sequence[tuple[str, str, str]]) -> None:
+        self.candidates = list(candidates)
+        pairs = sorted((token, i) for i, (_, _, norm) in enumerate(self.candidates) for token in set(norm.split()))
+        self._tokens = [token for token, _ in pairs]
+        self._owners = [i for _, i in pairs]
+        self._fuzzy_pool = [c for c in self.candidates if len(c[2]) > _SHORTEST_FUZZY]
+
+    def _starting_with(self, prefix: str) -> set[int]:
+        low = bisect_left(self._tokens, prefix)
+        high = bisect_left(self._tokens, prefix + "\U0010ffff")
+        return set(self._owners[low:high])
+
+    def word_matches(self, query: str) -> list[Match]:
+        """Names having, for every word of the normalised ``query``, a word starting with it:
+        "budapest convention" and "threat intel" both find their records; a name containing the
+        query as consecutive whole words scores higher than one with the words scattered."""
+        words = query.split()
+        if not words:
+            return []
+        chosen = set.intersection(*(self._starting_with(word) for word in words))
+        phrase = f" {query} "
+        found: dict[str, Match] = {}
+        for i in chosen:
+            record_id, name, norm = self.candidates[i]
             score = 85.0 if phrase in f" {norm} " else 82.0
             if record_id not in found or found[record_id].score < score:
                 found[record_id] = Match(record_id, name, score)
-    return sorted(found.values(), key=lambda m: (-m.score, m.record_id))
+        return sorted(found.values(), key=lambda m: (-m.score, m.record_id))
+
+    def fuzzy_matches(self, query: str, *, limit: int = 10) -> list[Match]:
+        """See :func:`fuzzy_matches`."""
+        return fuzzy_matches(query, self._fuzzy_pool, limit=limit)

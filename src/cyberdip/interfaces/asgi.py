@@ -26,7 +26,7 @@ from cyberdip.interfaces.api.routes import router as api_router
 from cyberdip.interfaces.taxii import routes as taxii_routes
 from cyberdip.interfaces.web import alignment, incidents, pages, profiles, render, sharing
 from cyberdip.model.errors import DataError, NotFound
-from cyberdip.services import incident_links, incident_views
+from cyberdip.services import catalogue, incident_links, incident_views
 from cyberdip.services.settings import Settings
 from cyberdip.services.workbench import NotInitialised, Workbench
 from cyberdip.sources.publishers import shipped_registry
@@ -43,7 +43,8 @@ def _warm(workbench: Workbench) -> None:
     """Work the first visitors would otherwise wait for: decoding the map shapes (~0.4 s), compiling
     the page templates (~0.1 s), reading
     the publisher registry that classifies citations (~0.1 s), the graph library the blocs are found
-    with (~0.4 s) and the incident findings (~0.5 s)."""
+    with (~0.4 s), and what the data holds: the incident findings (~0.5 s), which records speak for
+    incidents recorded by several datasets, and the index of names that search reads."""
     maps.shapes()
     render.compile_templates()
     shipped_registry()
@@ -52,6 +53,7 @@ def _warm(workbench: Workbench) -> None:
         with workbench.reading() as connection:
             incident_views.all_findings(connection)
             incident_links.representatives(connection)
+            catalogue.name_index(connection)
     except NotInitialised:
         logging.getLogger(__name__).info("not warming the incident findings: the database is not initialised")
 

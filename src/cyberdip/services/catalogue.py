@@ -9,10 +9,11 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from cyberdip.analysis.matching import fuzzy_matches, word_matches
+from cyberdip.analysis.matching import NameIndex
 from cyberdip.model import Record, record_type_for
 from cyberdip.model.errors import NotFound
 from cyberdip.model.values import ID_PREFIXES, date_ceil, date_floor, normalise_name
+from cyberdip.services import memo
 from cyberdip.sources.publishers import shipped_registry
 from cyberdip.store import history, reader
 from cyberdip.store.reader import StoredRecord
@@ -105,10 +106,10 @@ def search(connection: Connection, text: str, *, limit: int = 20, kinds: Sequenc
     for record_id, name in reader.names_with_prefix(connection, norm, limit * 5):
         offer(record_id, name, 90.0)
     if sum(1 for record_id in scored if ID_PREFIXES.get(record_id.split(":", 1)[0]) not in _KIND_PENALTY) < limit:
-        candidates = reader.all_names(connection)
-        for match in word_matches(norm, candidates):
+        index = name_index(connection)
+        for match in index.word_matches(norm):
             offer(match.record_id, match.name, match.score)
-        for match in fuzzy_matches(norm, candidates, limit=limit):
+        for match in index.fuzzy_matches(norm, limit=limit):
             offer(match.record_id, match.name, min(match.score, 80.0))
     found = reader.get_many(connection, list(scored))
     hits = [
@@ -120,6 +121,11 @@ def search(connection: Connection, text: str, *, limit: int = 20, kinds: Sequenc
     ]
     hits.sort(key=lambda h: (-h.score, _KIND_ORDER.get(h.kind, 9), h.name))
     return hits[:limit]
+
+
+def name_index(connection: Connection) -> NameIndex:
+    """Every record's names, indexed by word (built once per load)."""
+    return memo.memoised(connection, "name-index", lambda: NameIndex(reader.all_names(connection)))
 
 
 def resolve(connection: Connection, ref: str) -> StoredRecord:
