@@ -30,8 +30,8 @@ OPEN_BREACHES = FIXTURES / "provenance_open_breaches.yaml"
 #: with a CERT and a strategy and 45 with a foreign-ministry cyber unit or ambassador.
 MIN_PRIMARY_OVERALL = 0.65
 MIN_PRIMARY = {"claim": 0.41, "response": 0.72, "party": 0.81, "membership": 0.86}
-MIN_CERT_AND_STRATEGY = 85
-MIN_FOREIGN_MINISTRY_CYBER = 33
+MIN_CERT_AND_STRATEGY = 91
+MIN_FOREIGN_MINISTRY_CYBER = 34
 
 
 @pytest.fixture(scope="module")
