@@ -493,23 +493,23 @@ def _one_per_incident(connection: Connection, keys: list[reader.RecordKey]
 
 def _attributed_to(connection: Connection, subject: str) -> set[str]:
     """Incidents a claim attributes to ``subject`` (directly, or through a group it is said to
-    sponsor), or whose record names it as behind them."""
-    ids = {r.id for field in ("nexus", "groups") for r in reader.referrers(connection, subject, kind="incident",
-                                                                            field=field)}
-    for claim in reader.referrers(connection, subject, kind="claim", field="attributed_to"):
-        if claim.data["subject"].startswith("incident:"):
-            ids.add(claim.data["subject"])
-        else:  # a claim about a group: the group's incidents
-            ids |= {r.id for r in reader.referrers(connection, claim.data["subject"], kind="incident")}
-    return ids
+    sponsor), or whose record names it as behind them (from the links index alone)."""
+    ids = {r for field in ("nexus", "groups")
+           for _, r in reader.referring_ids(connection, [subject], "incident", field)}
+    claims = [claim for _, claim in reader.referring_ids(connection, [subject], "claim", "attributed_to")]
+    subjects = {target for _, target in reader.link_targets(connection, claims, "subject")}
+    ids |= {s for s in subjects if s.startswith("incident:")}
+    # a claim about a group: the group's incidents
+    groups = [s for s in subjects if not s.startswith("incident:")]
+    return ids | {r for _, r in reader.referring_ids(connection, groups, "incident")}
 
 
 def _against(connection: Connection, subject: str) -> set[str]:
-    return {r.id for r in reader.referrers(connection, subject, kind="incident", field="victims")}
+    return {r for _, r in reader.referring_ids(connection, [subject], "incident", "victims")}
 
 
 def _involving(connection: Connection, subject: str) -> set[str]:
-    return {r.id for r in reader.referrers(connection, subject, kind="incident")} | _attributed_to(connection, subject)
+    return {r for _, r in reader.referring_ids(connection, [subject], "incident")} | _attributed_to(connection, subject)
 
 
 def _attributions(connection: Connection, rows: list[StoredRecord]) -> dict[str, set[str]]:

@@ -122,6 +122,17 @@ def referrers_of_many(connection: Connection, target_ids: Sequence[str], *, kind
     return [(target, stored[record_id]) for target, record_id in pairs if record_id in stored]
 
 
+def link_targets(connection: Connection, record_ids: Sequence[str], field: str) -> list[tuple[str, str]]:
+    """(record id, target) of every link of the given records through ``field``, from the links index."""
+    found: list[tuple[str, str]] = []
+    unique = sorted(set(record_ids))
+    for start in range(0, len(unique), 500):
+        query = select(links.c.record_id, links.c.target_id).where(
+            links.c.record_id.in_(unique[start:start + 500]), links.c.field == field)
+        found += [(row.record_id, row.target_id) for row in connection.execute(query)]
+    return found
+
+
 def claim_targets(connection: Connection, subject_ids: Sequence[str]) -> list[tuple[str, str]]:
     """(subject, attributed_to) of every claim about one of the subjects, from the links alone."""
     pairs = referring_ids(connection, subject_ids, "claim", "subject")

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request, Res
 from pydantic import Field
 from sqlalchemy import Connection
 
-from cyberdip.services import catalogue, likeminded, norms, provenance
+from cyberdip.services import catalogue, likeminded, memo, norms, provenance
 from cyberdip.services import timeline as timeline_service
 from cyberdip.services.votes import Selection
 from cyberdip.services.workbench import Workbench
@@ -56,7 +56,9 @@ def record(
     as_of: Annotated[str | None, Query(description="what was known on this date (YYYY-MM-DD)")] = None,
     at: Annotated[str | None, Query(description="keep links valid on this date (YYYY-MM-DD)")] = None,
 ) -> catalogue.Profile:
-    return catalogue.profile(conn, ref, as_of=parse_date(as_of, "as_of"), at=parse_date(at, "at"))
+    known, valid = parse_date(as_of, "as_of"), parse_date(at, "at")
+    return memo.memoised(conn, ("api-profile", ref, known, valid),  # a profile reads ~1,000 records of a large state
+                         lambda: catalogue.profile(conn, ref, as_of=known, at=valid))
 
 
 @router.get("/sources", summary="How well the curated knowledge base is sourced")

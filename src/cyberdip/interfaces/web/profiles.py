@@ -237,7 +237,8 @@ def state_page(request: Request, connection: Connection, record_id: str) -> Resp
         connection, _memo("against", record_id, shown_rows),
         lambda: norms.incident_page(connection, against=record_id, sort="-date", limit=shown_rows))
     against = against_page.rows
-    against_ids = norms.incident_ids(connection, against=record_id)
+    against_ids: list[str] = memo.memoised(connection, _memo("against-ids", record_id),
+                                           lambda: norms.incident_ids(connection, against=record_id))
     claims: list[dict[str, Any]] = memo.memoised(
         connection, _memo("claims", record_id), lambda: _state_claims(connection, record_id, against_ids))
     report: likeminded.PartnerReport = memo.memoised(
@@ -246,7 +247,8 @@ def state_page(request: Request, connection: Connection, record_id: str) -> Resp
     series, sessions, ideal_note = _ideal_points(connection, record_id)
     closest = [x for x in report.partners if x.score > 0]  # a score of zero or less is no partnership
 
-    strengths = norms.attributions(connection, against_ids)
+    strengths: dict[str, list[Any]] = memo.memoised(connection, _memo("against-strengths", record_id),
+                                                    lambda: norms.attributions(connection, against_ids))
     agency_items = sections.get("Agencies and bodies", [])
     data = profile_service.details(connection, [item.id for item in agency_items])
     short = _short_names(connection, {e.id for x in closest

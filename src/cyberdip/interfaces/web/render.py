@@ -19,7 +19,7 @@ from urllib.parse import quote, urlencode
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from cyberdip import __version__
 
@@ -29,6 +29,39 @@ templates = Environment(
 )
 templates.filters["q"] = lambda value: quote(str(value), safe=":/")
 templates.globals["version"] = __version__
+
+
+def cell_html(value: Any) -> Markup:
+    """A table cell's content: a link, a span with a tooltip, a number or escaped text (in Python:
+    a page draws thousands of cells, and a template macro per cell costs ten times as much)."""
+    return Markup(_cell(value))
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Cell):
+        title = f' title="{escape(value.title)}"' if value.title else ""
+        if value.href:
+            rel = "" if value.href.startswith("/") else ' rel="noopener"'
+            return f'<a href="{escape(value.href)}"{rel}{title}>{escape(value.text)}</a>'
+        return f"<span{title}>{escape(value.text)}</span>"
+    if isinstance(value, float):
+        return f"{value:.3f}"
+    return str(escape(str(value)))
+
+
+def rows_html(table: Table) -> Markup:
+    """The body rows a page draws of a table (its first ``shown``)."""
+    heads = [f' data-label="{escape(column)}"' + (' class="num"' if column in table.numeric else "")
+             for column in table.columns]
+    return Markup("\n".join(
+        "<tr>" + "".join(f"<td{head}>{_cell(value)}</td>" for head, value in zip(heads, row, strict=True)) + "</tr>"
+        for row in table.rows[:table.shown]))
+
+
+templates.globals["cell_html"] = cell_html
+templates.globals["rows_html"] = rows_html
 
 
 @dataclass
