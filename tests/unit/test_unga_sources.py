@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from cyberdip.analysis.tagging import MatterRule, tag
+from cyberdip.model import RollCall
 from cyberdip.model.errors import DataError
 from cyberdip.sources import unga
 
@@ -147,3 +148,47 @@ def test_digital_library_layout_without_record_numbers_keys_by_symbol(tmp_path: 
     assert calls["rollcall:undl-a-res-es-11-1"].session == 76
     assert calls["rollcall:undl-a-res-79-237-b"].session == 79
     assert ("rollcall:undl-a-res-79-237-b", "state:GBR", unga.ABSENT) in data.votes
+
+
+# ---------------------------------------------------------------------------------------------
+# The compact snapshot cyberdip ships
+
+
+def _call(number: int, symbol: str, title: str) -> RollCall:
+    return RollCall(id=f"rollcall:unga-{number}", body="org:un", session=73, date="2018-12-05", symbol=symbol,
+                         title=title, sources=[unga.UNVOTES_SOURCE], matters=["matter:stale"])
+
+
+def test_a_snapshot_keeps_every_vote_and_tags_roll_calls_afresh(tmp_path: Path) -> None:
+    import numpy as np
+
+    calls = [_call(6073, "A/RES/73/27", "Developments in the field of information and telecommunications in the "
+                   "context of international security"), _call(6074, "A/RES/73/28", "Another text")]
+    states = ["state:USA", "state:RUS", "state:DEU"]
+    codes = np.array([[unga.NO, unga.YES], [unga.YES, 0], [unga.ABSTAIN, unga.ABSENT]], dtype=np.int8)
+    path = tmp_path / "votes.json.gz"
+    unga.write_snapshot(path, calls, states, codes, {"title": "test votes"})
+    assert unga.detect_format(path) == "snapshot" and unga.snapshot_about(path) == {"title": "test votes"}
+    data = unga.read_votes(path, LOOKUP, tagger)
+    assert [c.id for c in data.rollcalls] == ["rollcall:unga-6073", "rollcall:unga-6074"]
+    assert data.rollcalls[0].matters == ["matter:un-cyber-process"] and data.rollcalls[1].matters == []
+    assert sorted(data.votes) == sorted([
+        ("rollcall:unga-6073", "state:USA", unga.NO), ("rollcall:unga-6073", "state:RUS", unga.YES),
+        ("rollcall:unga-6073", "state:DEU", unga.ABSTAIN), ("rollcall:unga-6074", "state:USA", unga.YES),
+        ("rollcall:unga-6074", "state:DEU", unga.ABSENT)])  # no row where no vote is recorded
+
+
+def test_a_bad_snapshot_is_refused_naming_the_file_and_roll_call(tmp_path: Path) -> None:
+    plain = write(tmp_path / "votes.json.gz", '{"format": "something else"}', gz=True)
+    with pytest.raises(DataError, match="not a cyberdip vote snapshot"):
+        unga.read_votes(plain, LOOKUP, tagger)
+    broken = write(tmp_path / "broken.json.gz", '{"format": "cyberdip-unga-snap', gz=True)
+    with pytest.raises(DataError, match="cannot read the vote snapshot"):
+        unga.read_votes(broken, LOOKUP, tagger)
+    short = write(tmp_path / "short.json.gz", '{"format": "cyberdip-unga-snapshot/1", "states": ["state:USA", '
+                  '"state:XXX"], "rollcalls": [{"id": "rollcall:unga-1", "body": "org:un", "date": "1946-01-01", '
+                  '"title": "A vote", "votes": "Y"}]}', gz=True)
+    with pytest.raises(DataError) as raised:
+        unga.read_votes(short, LOOKUP, tagger)
+    text = str(raised.value)
+    assert "state:XXX" in text and "short.json.gz: roll call 1" in text and "expected 2 vote characters" in text

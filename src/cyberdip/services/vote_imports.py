@@ -52,6 +52,33 @@ def import_unga(workbench: Workbench, path: Path, *, at: dt.datetime | None = No
     return ImportSummary(data.format, len(calls), len(rows), dict(sorted(tagged.items())), merged)
 
 
+#: the UN General Assembly votes cyberdip ships, 1946-2026 (provenance and terms: the README beside it)
+SHIPPED_VOTES = Path(__file__).resolve().parents[1] / "data" / "unvotes" / "unga-votes.json.gz"
+
+
+def shipped_votes_about() -> dict[str, object]:
+    """What the shipped vote snapshot holds, where from and on what terms."""
+    return unga.snapshot_about(SHIPPED_VOTES)
+
+
+def import_shipped_votes(workbench: Workbench, *, force: bool = False) -> ImportSummary | None:
+    """Import the shipped UN votes when the knowledge base has none yet (or when ``force``)."""
+    with workbench.reading() as connection:
+        if not force and vote_store.sessions(connection, body=unga.UN):
+            return None
+    return import_unga(workbench, SHIPPED_VOTES)
+
+
+def export_snapshot(workbench: Workbench, path: Path, about: dict[str, object]) -> int:
+    """Write every stored UN General Assembly roll call and its votes as a snapshot; how many."""
+    with workbench.reading() as connection:
+        calls = [RollCall.model_validate(stored.data) for stored in reader.listing(connection, kinds=["rollcall"])
+                 if stored.data.get("body") == unga.UN]
+        states, codes = vote_store.matrix(connection, [call.id for call in calls])
+    unga.write_snapshot(path, calls, states, codes, about)
+    return len(calls)
+
+
 def fetch_unga(workbench: Workbench, url: str, folder: Path) -> tuple[Path, ImportSummary]:
     """Download the UN Digital Library voting file and import it."""
     folder.mkdir(parents=True, exist_ok=True)

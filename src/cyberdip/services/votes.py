@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -93,3 +94,58 @@ def vote_matrix(connection: Connection, selection: Selection) -> tuple[VoteMatri
                         tuple(c.id for c in calls), cast[voted])
     return matrix, calls
 
+
+
+# ---------------------------------------------------------------------------------------------
+# One roll call, state by state
+
+#: how a vote code reads
+VOTE_WORDS = {unga.YES: "yes", unga.NO: "no", unga.ABSTAIN: "abstain", unga.ABSENT: "not voting",
+              unga.NON_MEMBER: "not a member"}
+
+
+@dataclass(frozen=True)
+class StateVote:
+    state: str
+    name: str
+    vote: str
+
+
+@dataclass(frozen=True)
+class RollCallVotes:
+    """How every state voted on one roll call, and the tally."""
+
+    id: str
+    symbol: str | None
+    date: str
+    session: int | None
+    title: str
+    amendment: bool
+    paragraph: bool
+    tally: dict[str, int]
+    votes: list[StateVote]
+
+
+def rollcall_votes(connection: Connection, ref: str) -> list[RollCallVotes]:
+    """Each state's vote on the roll calls of a resolution symbol (A/RES/75/240, 75/240) or on one
+    roll call id; a symbol voted on several times (paragraphs, amendments) gives each vote."""
+    ref = ref.strip()
+    symbol = unga.normalise_symbol(f"A/RES/{ref}" if re.match(r"^\d+/\S+$", ref) else ref)
+    rows = vote_store.find_rollcalls(connection, symbols=[symbol]) if symbol else []
+    if not rows:
+        rows = vote_store.find_rollcalls(connection, ids=[resolve(connection, ref).id])
+    if not rows:
+        raise DataError([Problem(ref, "not a roll call or a resolution symbol with recorded votes")])
+    states, codes = vote_store.matrix(connection, [row.id for row in rows])
+    names = reader.names_of(connection, states)
+    calls = {call.id: call for call in reader_rollcalls(connection, [row.id for row in rows])}
+    found = []
+    for j, row in enumerate(rows):
+        votes = sorted((StateVote(state, names.get(state, state), VOTE_WORDS[int(code)])
+                        for state, code in zip(states, codes[:, j], strict=True) if code),
+                       key=lambda v: v.name)
+        tally = {word: sum(1 for v in votes if v.vote == word) for word in ("yes", "no", "abstain", "not voting")}
+        call = calls[row.id]
+        found.append(RollCallVotes(row.id, row.symbol, row.date, row.session, call.title, row.amendment,
+                                   row.paragraph, tally, votes))
+    return found

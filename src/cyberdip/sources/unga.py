@@ -1,6 +1,6 @@
 """UN General Assembly roll-call votes from the files researchers actually have.
 
-Three formats, told apart by their header:
+Four formats, told apart by their header:
 
 - **unvotes** — the R package's tables (``un_votes``, ``un_roll_calls``, optionally
   ``un_roll_call_issues``), CSV, gzipped or not; ISO alpha-2 country codes, votes yes/no/abstain
@@ -8,7 +8,9 @@ Three formats, told apart by their header:
 - **voeten** — Voeten's Dataverse table: one row per state and roll call, Correlates-of-War codes,
   votes 1 yes, 2 abstain, 3 no, 8 absent, 9 not a member;
 - **undl** — the UN Digital Library export: one row per member state and resolution, ISO alpha-3
-  codes (``ms_code``), votes Y, N, A, or blank/NV/X for not voting.
+  codes (``ms_code``), votes Y, N, A, or blank/NV/X for not voting;
+- **snapshot** — cyberdip's own compact file (gzipped JSON): the roll calls as stored, each with
+  one character per state for its vote (see :func:`write_snapshot`); cyberdip ships one.
 
 Every reader yields :class:`RollCall` records (each citing the dataset) and vote rows; a bad row
 is reported with its file and line, and nothing is returned unless every row is understood.
@@ -22,10 +24,15 @@ import csv
 import datetime as dt
 import gzip
 import io
+import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
 
 from cyberdip.model import Citation, RollCall
 from cyberdip.model.errors import DataError, Problem
@@ -103,7 +110,10 @@ Tagger = Callable[[str, str], list[str]]  # (symbol, text) -> matter ids
 
 
 def detect_format(path: Path) -> str:
-    """``unvotes``, ``voeten`` or ``undl``, from the header of the file (or the folder's votes file)."""
+    """``unvotes``, ``voeten``, ``undl`` or ``snapshot``, from the header of the file (or the folder's
+    votes file)."""
+    if path.name.endswith((".json.gz", ".json")):
+        return "snapshot"
     file = _votes_file(path) if path.is_dir() else path
     header = set(_header(file))
     if {"rcid", "ccode", "vote"} <= header:
@@ -118,7 +128,7 @@ def detect_format(path: Path) -> str:
 
 def read_votes(path: Path, lookup: StateLookup, tag: Tagger) -> VoteData:
     """Read any supported UN vote file or folder."""
-    readers = {"unvotes": read_unvotes, "voeten": read_voeten, "undl": read_undl}
+    readers = {"unvotes": read_unvotes, "voeten": read_voeten, "undl": read_undl, "snapshot": read_snapshot}
     return readers[detect_format(path)](path, lookup, tag)
 
 
@@ -263,6 +273,69 @@ def read_undl(path: Path, lookup: StateLookup, tag: Tagger) -> VoteData:
     _report_unknown(file, unknown, problems)
     _finish(problems)
     return data
+
+
+# ---------------------------------------------------------------------------------------------
+
+SNAPSHOT_FORMAT = "cyberdip-unga-snapshot/1"
+#: a vote code as one character of a snapshot: "." no vote recorded (not yet or no longer a member)
+_CODE_CHARS = {0: ".", YES: "Y", ABSTAIN: "A", NO: "N", ABSENT: "X", NON_MEMBER: "-"}
+_CHAR_CODES = {char: code for code, char in _CODE_CHARS.items()}
+
+
+def write_snapshot(path: Path, calls: Sequence[RollCall], states: Sequence[str], codes: npt.NDArray[np.int8],
+                   about: dict[str, object]) -> None:
+    """Write roll calls and their votes (``codes`` shaped (states, calls), 0 where none is
+    recorded) as a snapshot; ``about`` says where they come from and on what terms."""
+    rows = []
+    for j, call in enumerate(calls):
+        kept = call.model_dump(mode="json", exclude={"matters"}, exclude_defaults=True)
+        rows.append({**kept, "votes": "".join(_CODE_CHARS[int(code)] for code in codes[:, j])})
+    document = {"format": SNAPSHOT_FORMAT, "about": about, "states": list(states), "rollcalls": rows}
+    with gzip.open(path, "wt", encoding="utf-8") as handle:
+        json.dump(document, handle, ensure_ascii=False, separators=(",", ":"))
+
+
+def snapshot_about(path: Path) -> dict[str, object]:
+    """What a snapshot says of itself (provenance, terms, period)."""
+    return dict(_load_snapshot(path).get("about") or {})
+
+
+def read_snapshot(path: Path, lookup: StateLookup, tag: Tagger) -> VoteData:
+    document = _load_snapshot(path)
+    problems: list[Problem] = []
+    known = {*lookup.by_iso2.values(), *lookup.by_iso3.values(), *lookup.by_cow.values(), *lookup.by_name.values()}
+    states = list(document.get("states") or [])
+    unknown = [state for state in states if state not in known]
+    if unknown:
+        problems.append(Problem(str(path), f"states not in the knowledge base: {', '.join(unknown[:10])}"))
+    data = VoteData("snapshot")
+    for number, row in enumerate(document.get("rollcalls") or [], start=1):
+        where = f"{path.name}: roll call {number}"
+        try:
+            votes = row.pop("votes")
+            if len(votes) != len(states) or set(votes) - set(_CHAR_CODES):
+                raise ValueError(f"expected {len(states)} vote characters of {''.join(_CHAR_CODES)}")
+            call = RollCall.model_validate(row)
+        except (KeyError, ValueError, TypeError, AttributeError) as exc:
+            problems.append(Problem(where, f"bad roll call: {_reason(exc)}"))
+            continue
+        data.rollcalls.append(call.model_copy(update={"matters": tag(call.symbol or "", call.title)}))
+        data.votes.extend((call.id, state, _CHAR_CODES[char]) for state, char in zip(states, votes, strict=True)
+                          if char != "." and state not in unknown)
+    _finish(problems)
+    return data
+
+
+def _load_snapshot(path: Path) -> dict[str, Any]:
+    try:
+        with _open(path) as handle:
+            document = json.load(handle)
+    except (OSError, UnicodeDecodeError, gzip.BadGzipFile, json.JSONDecodeError) as exc:
+        raise DataError([Problem(str(path), f"cannot read the vote snapshot: {exc}")]) from None
+    if not isinstance(document, dict) or document.get("format") != SNAPSHOT_FORMAT:
+        raise DataError([Problem(str(path), f"not a cyberdip vote snapshot (expected format {SNAPSHOT_FORMAT})")])
+    return document
 
 
 # ---------------------------------------------------------------------------------------------

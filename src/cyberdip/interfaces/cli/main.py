@@ -14,6 +14,7 @@ import json
 import sys
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -65,20 +66,27 @@ def run() -> None:
 @app.command()
 def init(
     curated: Path | None = typer.Option(None, help="Load this curated folder instead of the shipped one."),
+    votes: bool = typer.Option(True, "--votes/--no-votes",
+                               help="Load the shipped UN General Assembly votes 1946-2026 when none are stored."),
     as_json: bool = JsonOption,
 ) -> None:
-    """Create or upgrade the database and load the curated dataset (safe to run again)."""
-    from cyberdip.services import loading
+    """Create or upgrade the database and load the curated dataset (safe to run again), and the
+    shipped UN General Assembly votes the first time."""
+    from cyberdip.services import loading, vote_imports
 
     with workbench(as_json) as bench:
         summary = loading.init_database(bench, curated=curated)
+        imported = vote_imports.import_shipped_votes(bench) if votes else None
         if as_json:
-            print_json({"load": summary.load_id, **summary.counts()})
+            print_json({"load": summary.load_id, **summary.counts(),
+                        "rollcalls_imported": imported.rollcalls if imported else 0})
             return
         counts = summary.counts()
         console.print(
             f"Database ready at [bold]{bench.engine.url.render_as_string(hide_password=True)}[/]\n"
-            f"Curated dataset: {counts['added']} added, {counts['changed']} changed, "
+            + (f"UN General Assembly votes: {imported.rollcalls:,} roll calls 1946-2026 loaded "
+               "(sources and terms: `cyberdip fetch unga --help`)\n" if imported else "")
+            + f"Curated dataset: {counts['added']} added, {counts['changed']} changed, "
             f"{counts['removed']} removed, {counts['unchanged']} unchanged"
             + (f", {counts['kept_user_version']} kept as edited by users" if counts["kept_user_version"] else "")
         )
@@ -819,6 +827,53 @@ def incidents(
     emit(fmt, grid)
 
 
+@app.command("votes")
+def rollcall_votes(
+    ref: str | None = typer.Argument(None, help="A resolution symbol (A/RES/75/240 or 75/240) or a roll call id."),
+    about: bool = typer.Option(False, "--about", help="Say where the shipped UN votes come from, and their terms."),
+    fmt: str | None = FormatOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """How each state voted on a General Assembly resolution, with the tally."""
+    from cyberdip.services import vote_imports
+    from cyberdip.services import votes as vote_service
+
+    fmt = output_format(fmt, as_json)
+    if about:
+        shipped = vote_imports.shipped_votes_about()
+        if fmt == "json":
+            print_json(shipped)
+            return
+        console.print(f"[bold]{shipped['title']}[/] (shipped with cyberdip; `cyberdip fetch unga` updates them)")
+        sources: list[dict[str, str]] = shipped.get("sources", [])  # type: ignore[assignment]
+        for source in sources:
+            console.print(f"- {source['what']}: {source['name']} <{source['url']}>. Terms: {source['terms']}.")
+        console.print(str(shipped.get("notes", "")))
+        return
+    if not ref:
+        raise typer.BadParameter("name a resolution symbol or roll call, or ask --about", param_hint="REF")
+    with workbench(fmt == "json") as bench, bench.reading() as connection:
+        found = vote_service.rollcall_votes(connection, ref)
+    if fmt == "json":
+        print_json([asdict(call) for call in found])
+        return
+    if fmt == "csv":
+        grid = Grid(["roll call", "symbol", "date", "state", "vote"])
+        for call in found:
+            for vote in call.votes:
+                grid.add(call.id, call.symbol or "", call.date, vote.state, vote.vote)
+        emit(fmt, grid)
+        return
+    for call in found:
+        kind = " (amendment)" if call.amendment else " (separate paragraph)" if call.paragraph else ""
+        console.print(f"[bold]{escape(call.symbol or call.id)}[/]{kind}, {call.date}: {escape(call.title)}")
+        console.print(", ".join(f"{word} {count}" for word, count in call.tally.items()))
+        grid = Grid(["state", "vote"])
+        for vote in call.votes:
+            grid.add(vote.name, vote.vote)
+        emit(fmt, grid)
+
+
 @app.command()
 def claims(
     ref: str | None = typer.Argument(None, help="An incident, a threat group, or an actor."),
@@ -867,7 +922,7 @@ def serve(
     import uvicorn
 
     from cyberdip.interfaces.asgi import create_app
-    from cyberdip.services import loading, read_models
+    from cyberdip.services import loading, read_models, vote_imports
     from cyberdip.services.settings import Settings
     from cyberdip.services.workbench import NotInitialised, Workbench
 
@@ -881,6 +936,8 @@ def serve(
         except NotInitialised:
             errors.print("First start: creating the database and loading the curated dataset...")
             loading.init_database(bench, progress=lambda step: errors.print(f"  {step}..."))
+            errors.print("  loading the UN General Assembly votes 1946-2026 (about 15 s)...")
+            vote_imports.import_shipped_votes(bench)
         read_models.bring_up_to_date(bench, progress=lambda step: errors.print(f"Bringing pages up to date: "
                                                                               f"{step}..."))
         errors.print(f"Starting on http://{host or settings.host}:{port or settings.port}/ (database "
