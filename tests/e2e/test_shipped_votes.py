@@ -53,7 +53,7 @@ def test_votes_gives_the_recorded_tally_and_each_states_vote(shipped_url: str, s
 
 
 def test_the_oewg_vote_splits_the_like_minded_as_recorded(shipped_url: str) -> None:
-    code, out = cli(shipped_url, "votes", "A/RES/75/240", "--json")
+    _, out = cli(shipped_url, "votes", "A/RES/75/240", "--json")
     votes = {v["state"]: v["vote"] for v in json.loads(out)[0]["votes"]}
     assert votes["state:RUS"] == votes["state:CHN"] == "yes" and votes["state:USA"] == votes["state:GBR"] == "no"
 
@@ -91,3 +91,28 @@ def test_the_shipped_votes_are_what_their_sources_give(tmp_path: Path, shared_da
         states_b, codes_b = vote_store.matrix(b, ids)
         order = [states_a.index(state) for state in states_b]
         assert np.array_equal(codes_a[order], codes_b)
+
+
+#: every recorded General Assembly vote on a cyber or digital matter, 1998-2026, as the UN's records
+#: give them: the First Committee's ICT and international security resolutions put to a vote (those
+#: of 1998-2004 and 2009-2015 were adopted without one), the Third Committee's cybercrime texts and
+#: the Second Committee's ICT for development resolution of 2025
+CYBER_VOTES = {
+    "A/RES/60/45", "A/RES/61/54", "A/RES/62/17", "A/RES/63/37", "A/RES/71/28", "A/RES/73/27", "A/RES/73/187",
+    "A/RES/73/266", "A/RES/74/28", "A/RES/74/29", "A/RES/74/247", "A/RES/75/32", "A/RES/75/240", "A/RES/77/36",
+    "A/RES/77/37", "A/RES/78/16", "A/RES/78/237", "A/RES/80/118",
+}
+
+
+def test_the_cyber_matter_finds_exactly_the_recorded_cyber_votes(shipped_url: str) -> None:
+    from cyberdip.services.votes import matter_family
+
+    bench = Workbench.open(Settings(database_url=shipped_url))
+    with bench.reading() as connection:
+        family = matter_family(connection, "Cyber and digital matters (all)")
+        found = vote_store.find_rollcalls(connection, matters=family, start="1998-01-01")
+        ict = vote_store.find_rollcalls(connection, matters=matter_family(connection, "matter:un-cyber-process"))
+    bench.close()
+    assert {"matter:un-cyber-process", "matter:cybercrime", "matter:ict-for-development"} <= set(family)
+    assert {row.symbol for row in found} == CYBER_VOTES and len(found) == len(CYBER_VOTES)
+    assert "A/RES/64/246" not in {row.symbol for row in ict}  # a verbatim record naming the ICT item

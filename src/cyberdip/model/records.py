@@ -548,9 +548,13 @@ class Matter(Record):
     REFERENCES = {"parent": ("matter",)}
 
     name: str = Field(min_length=3)
+    aliases: list[str] = []
     parent: RecordId | None = None
     summary: str | None = None
     keywords: list[str] = []
+
+    def names(self) -> list[str]:
+        return [self.name, *self.aliases]
 
 
 # --------------------------------------------------------------------------------------------

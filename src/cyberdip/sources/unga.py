@@ -153,7 +153,7 @@ def read_unvotes(path: Path, lookup: StateLookup, tag: Tagger) -> VoteData:
             date = _iso_date(row["date"])
             symbol = normalise_symbol(row.get("unres", ""))
             title = (row.get("short") or "").strip() or (row.get("descr") or "").strip() or f"Roll call {rcid}"
-            text = " ".join([row.get("short", ""), row.get("descr", "")])
+            text = subject_text(row.get("short", ""), row.get("descr", ""))
             data.rollcalls.append(RollCall(
                 id=f"rollcall:unga-{rcid}", body=UN, session=int(row["session"]), date=date,
                 symbol=symbol or None, title=title[:500], description=(row.get("descr") or None),
@@ -259,7 +259,7 @@ def read_undl(path: Path, lookup: StateLookup, tag: Tagger) -> VoteData:
             session = _session(row.get("session", ""), symbol) or _session_of_date(date)
             data.rollcalls.append(RollCall(
                 id=rollcall_id, body=UN, session=session, date=date, symbol=symbol or None, title=title[:500],
-                matters=tag(symbol, title),
+                matters=tag(symbol, subject_text(title)),
                 sources=[UNDL_SOURCE.model_copy(update={"locator": f"record {undl_id}"})
                          if undl_id.isdigit() else UNDL_SOURCE.model_copy(update={"locator": symbol})],
             ))
@@ -320,7 +320,8 @@ def read_snapshot(path: Path, lookup: StateLookup, tag: Tagger) -> VoteData:
         except (KeyError, ValueError, TypeError, AttributeError) as exc:
             problems.append(Problem(where, f"bad roll call: {_reason(exc)}"))
             continue
-        data.rollcalls.append(call.model_copy(update={"matters": tag(call.symbol or "", call.title)}))
+        matters = tag(call.symbol or "", subject_text(call.title, call.description or ""))
+        data.rollcalls.append(call.model_copy(update={"matters": matters}))
         data.votes.extend((call.id, state, _CHAR_CODES[char]) for state, char in zip(states, votes, strict=True)
                           if char != "." and state not in unknown)
     _finish(problems)
@@ -341,6 +342,13 @@ def _load_snapshot(path: Path) -> dict[str, Any]:
 # ---------------------------------------------------------------------------------------------
 
 _SYMBOL = re.compile(r"^(?:A/RES/|R/)(\d+)/(\S+)$", re.IGNORECASE)
+
+
+def subject_text(*texts: str) -> str:
+    """What a roll call is about, for tagging: its titles and descriptions, except those that are
+    excerpts of the meeting's verbatim record ("The President: ..."), which name every agenda item
+    taken up around the vote, not the text voted on."""
+    return " ".join(text for text in texts if text and "The President:" not in text)
 
 
 def normalise_symbol(raw: str) -> str:

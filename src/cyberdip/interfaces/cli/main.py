@@ -85,7 +85,7 @@ def init(
         console.print(
             f"Database ready at [bold]{bench.engine.url.render_as_string(hide_password=True)}[/]\n"
             + (f"UN General Assembly votes: {imported.rollcalls:,} roll calls 1946-2026 loaded "
-               "(sources and terms: `cyberdip fetch unga --help`)\n" if imported else "")
+               "(sources and terms: `cyberdip votes --about`)\n" if imported else "")
             + f"Curated dataset: {counts['added']} added, {counts['changed']} changed, "
             f"{counts['removed']} removed, {counts['unchanged']} unchanged"
             + (f", {counts['kept_user_version']} kept as edited by users" if counts["kept_user_version"] else "")
