@@ -81,3 +81,21 @@ def test_coalition_on_the_2019_cybercrime_resolution(voted: Workbench) -> None:
 def test_coalition_needs_a_resolution_or_matter(voted: Workbench) -> None:
     with voted.reading() as connection, pytest.raises(DataError, match="reference resolution"):
         likeminded.coalition(connection)
+
+
+def test_partner_scores_count_each_instrument_once(voted: Workbench) -> None:
+    """US-UK near the top, US-DPRK at the bottom; an initiative's joint statements count as the
+    initiative (an affiliation), never as bilateral agreements between its members."""
+    with voted.reading() as connection:
+        usa = likeminded.partners(connection, "United States", limit=250)
+        india = likeminded.partners(connection, "India", limit=250)
+    ranked = [p.id for p in usa.partners]
+    assert ranked.index("state:GBR") < 10 and ranked[-5:].count("state:PRK") == 1
+    for report in (usa, india):
+        for partner in report.partners:
+            agreements = {e.id for e in partner.components["agreements"].evidence}
+            shared = {e.id for e in partner.components["affiliations"].evidence if e.detail == "both"}
+            assert not agreements & shared
+            assert not any(i.startswith("instrument:cri-") for i in agreements | shared)
+    japan = next(p for p in india.partners if p.id == "state:JPN")
+    assert "initiative:counter-ransomware" in {e.id for e in japan.components["affiliations"].evidence}

@@ -269,7 +269,8 @@ class PartnerReport:
 
 
 #: the read model of every state's partners on the default weights, no matter, as of the load day
-PARTNERS = "partners"
+#: (its name changes with the way partners are scored, so an older ranking is never read)
+PARTNERS = "partners-2"
 #: partners the read model keeps per state
 STORED_PARTNERS = 30
 
@@ -451,7 +452,8 @@ def _affiliations(connection: Connection, day: dt.date, family: list[str]) -> tu
                                                                                      dict[str, str]]:
     """What each actor belonged to on ``day``: organisations and initiatives (the UN excepted:
     everyone is in it) and multilateral instruments (of the matter's topics, when one is asked),
-    with their names."""
+    with their names. An initiative's own statements count as the initiative, once; an instrument
+    between two parties only is bilateral (see :func:`_bilateral`), not an affiliation."""
     held: dict[str, set[str]] = defaultdict(set)
     # the stored (already validated) data is read as it is: thousands of records per request
     for stored in reader.listing(connection, kinds=["membership"]):
@@ -460,39 +462,48 @@ def _affiliations(connection: Connection, day: dt.date, family: list[str]) -> tu
             held[m["member"]].add(m["organization"])
     topical = set(family)
     instruments = {r.id: r.data for r in reader.listing(connection, kinds=["instrument"])}
-    for stored in reader.listing(connection, kinds=["party"]):
-        p = stored.data
+    parties = [stored.data for stored in reader.listing(connection, kinds=["party"])]
+    counted = _party_counts(parties)
+    for p in parties:
         instrument = instruments.get(p["instrument"])
-        if instrument is None or instrument.get("kind") in ("bilateral_agreement", "national_strategy"):
+        if instrument is None or instrument.get("kind") == "national_strategy" or counted[p["instrument"]] <= 2:
             continue
         if topical and not topical & set(instrument.get("topics") or []):
             continue
         ended = instrument.get("ended")
         if (not p.get("date") or date_floor(p["date"]) <= day) and not (ended and date_ceil(ended) < day):
-            held[p["actor"]].add(p["instrument"])
+            forum = instrument.get("forum") or ""
+            held[p["actor"]].add(forum if forum.startswith("initiative:") else p["instrument"])
     every = sorted({x for affiliations in held.values() for x in affiliations})
     return held, record_names(connection, every)
 
 
+def _party_counts(parties: list[dict[str, Any]]) -> dict[str, int]:
+    """How many different actors are party to each instrument."""
+    actors: dict[str, set[str]] = defaultdict(set)
+    for p in parties:
+        actors[p["instrument"]].add(p["actor"])
+    return {instrument: len(found) for instrument, found in actors.items()}
+
+
 def _bilateral(connection: Connection, day: dt.date, family: list[str]) -> dict[str, dict[str, list[Evidence]]]:
-    """Bilateral agreements, statements and dialogues in force on ``day``, between every two of
-    their parties."""
-    kinds = ("bilateral_agreement", "joint_statement", "dialogue", "framework")
-    parties: dict[str, list[str]] = defaultdict(list)
+    """Instruments between two parties only (agreements, statements, dialogues, frameworks; not
+    strategies) in force on ``day``: each counts once for its pair."""
+    parties: dict[str, set[str]] = defaultdict(set)
     for stored in reader.listing(connection, kinds=["party"]):
-        parties[stored.data["instrument"]].append(stored.data["actor"])
+        parties[stored.data["instrument"]].add(stored.data["actor"])
     found: dict[str, dict[str, list[Evidence]]] = defaultdict(lambda: defaultdict(list))
     for stored in reader.listing(connection, kinds=["instrument"]):
+        pair = sorted(parties.get(stored.id, ()))
+        if len(pair) != 2 or stored.data.get("kind") == "national_strategy":
+            continue
         instrument = Instrument.model_validate(stored.data)
         start, end = instrument.period()
-        if instrument.kind.value not in kinds or not _valid(start, end, day):
+        if not _valid(start, end, day) or (family and not set(family) & set(instrument.topics)):
             continue
-        if family and not set(family) & set(instrument.topics):
-            continue
-        for actor in parties.get(instrument.id, []):
-            for other in parties[instrument.id]:
-                if other != actor:
-                    found[actor][other].append(Evidence(instrument.id, instrument.name, start or ""))
+        first, second = pair
+        found[first][second].append(Evidence(instrument.id, instrument.name, start or ""))
+        found[second][first].append(Evidence(instrument.id, instrument.name, start or ""))
     return found
 
 

@@ -38,6 +38,7 @@ def after_load(connection: Connection, changed_kinds: Iterable[str], progress: P
         return
     load_id = int(last["id"])
     changed = set(changed_kinds)
+    read_models.drop_others(connection, REQUIRED, [likeminded.PARTNERS])
     reflected = read_models.loads_reflected(connection)
     previous = next((i for i in reader.load_ids(connection, 2) if i < load_id), None)
     stale = {name for name, at in reflected.items() if at != previous}
@@ -64,7 +65,8 @@ def current(connection: Connection) -> bool:
     """Whether every read model reflects the newest load."""
     last = reader.last_load(connection)
     reflected = read_models.loads_reflected(connection)
-    return last is None or (set(reflected) >= set(REQUIRED)
+    known = [name for name in reflected if name in REQUIRED or name.startswith(f"{likeminded.PARTNERS}/")]
+    return last is None or (set(reflected) >= set(REQUIRED) and len(known) == len(reflected)
                             and all(at == int(last["id"]) for at in reflected.values()))
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, delete, insert, or_, select, update
 
 from cyberdip.store.schema import assessments, findings, read_models
 
@@ -29,6 +29,14 @@ def replace_group(connection: Connection, group: str, load_id: int, payloads: Ma
     rows = [{"name": f"{group}/{key}", "load_id": load_id, "payload": payload} for key, payload in payloads.items()]
     for start in range(0, len(rows), _BATCH):
         connection.execute(insert(read_models), rows[start:start + _BATCH])
+
+
+def drop_others(connection: Connection, names: Sequence[str], groups: Sequence[str]) -> None:
+    """Delete every read model but ``names`` and the members of ``groups`` (models an older version
+    wrote under names this one no longer reads)."""
+    kept = or_(read_models.c.name.in_(list(names)),
+               *(read_models.c.name.startswith(f"{group}/", autoescape=True) for group in groups))
+    connection.execute(delete(read_models).where(~kept))
 
 
 def get(connection: Connection, name: str) -> tuple[int, Any] | None:
