@@ -87,3 +87,15 @@ def test_api_routes(client: TestClient) -> None:
     assert client.get("/api/coalition", params={"resolution": "A/RES/74/247"}).json()["adopted"] is True
     bad = client.get("/api/align", params={"state": ["USA", "GBR"], "session": 99})
     assert bad.status_code == 400 and "import unga" in bad.json()["error"]
+
+
+def test_few_votes_are_flagged_and_blocs_refuse_them(voted_url: str) -> None:
+    code, out = cli(voted_url, "align", "USA", "Russia", "China", "--matter", "cybercrime", "--json")
+    assert code == 0, out
+    pairs = {(p["a"], p["b"]): p for p in json.loads(out)["pairs"]}
+    usa_rus, rus_chn = pairs[("state:USA", "state:RUS")], pairs[("state:RUS", "state:CHN")]
+    assert usa_rus["joint_votes"] == 2 and usa_rus["few_votes"] and "only 2 joint votes" in usa_rus["note"]
+    assert rus_chn["kappa"] is None and "κ undefined" in rus_chn["note"]  # both voted yes twice
+    assert rus_chn["agreement"] == 1.0 and rus_chn["agreement_low"] < 0.5
+    code, out = cli(voted_url, "blocs", "--matter", "cybercrime", "--json")
+    assert code != 0 and "blocs need at least 10 roll calls" in out and "has 2" in out

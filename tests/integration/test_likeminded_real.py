@@ -54,7 +54,10 @@ def test_partners_rank_like_minded_states_first_with_evidence(voted: Workbench) 
     top = {p.id for p in germany.partners}
     assert {"state:FRA", "state:NLD"} & top and "state:CHN" not in top and "state:RUS" not in top
     first = germany.partners[0]
-    assert first.components["votes"].score > 0.5 and first.components["affiliations"].evidence
+    votes = first.components["votes"]
+    assert votes.score > 0.35 and first.components["affiliations"].evidence
+    if "only" in votes.summary:  # few cyber votes: κ counted at n / (n + 10)
+        assert "counted at" in votes.summary
     assert sum(c.score * c.weight for c in first.components.values()) == pytest.approx(first.score, abs=1e-3)
     assert "state:RUS" in {p.id for p in china.partners}
 

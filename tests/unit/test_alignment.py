@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from cyberdip.analysis.alignment import Alignment, alignment, alignment_with
 from cyberdip.analysis.votes import ABSTAIN, NO, NONE, YES, VoteMatrix
@@ -65,3 +66,13 @@ def test_one_states_row_equals_its_row_of_all_pairs() -> None:
         assert np.array_equal(row.joint[0], everyone.joint[i])
         for measure in Alignment.MEASURES:
             np.testing.assert_allclose(getattr(row, measure)[0], getattr(everyone, measure)[i], equal_nan=True)
+
+
+def test_agreement_intervals_are_wide_on_few_votes_and_narrow_on_many() -> None:
+    from cyberdip.analysis.alignment import agreement_interval
+
+    low, high = agreement_interval(np.array([1.0, 1.0, 0.5, 0.0]), np.array([2, 200, 100, 0]))
+    assert 0.4 < low[0] < 0.5 and high[0] == pytest.approx(1.0, abs=1e-3)  # two votes alike say little
+    assert low[1] > 0.98  # two hundred say a lot
+    assert low[2] < 0.5 < high[2] and high[2] - low[2] < 0.2
+    assert np.isnan(low[3]) and np.isnan(high[3])  # no joint vote: no interval

@@ -15,7 +15,7 @@ from sqlalchemy import Connection
 from threadpoolctl import threadpool_limits
 
 from cyberdip.analysis import coalition as coalition_rules
-from cyberdip.analysis.alignment import Alignment, alignment, alignment_with
+from cyberdip.analysis.alignment import MIN_JOINT_VOTES, Alignment, agreement_interval, alignment, alignment_with
 from cyberdip.analysis.blocs import BlocReport, detect_blocs
 from cyberdip.analysis.idealpoints import IdealPoints, estimate, predict
 from cyberdip.analysis.votes import ABSTAIN, NO, YES, VoteMatrix
@@ -59,6 +59,10 @@ class PairAlignment:
     s_sq: float | None
     pi: float | None
     kappa: float | None
+    agreement_low: float | None = None  # the 90% credible interval of agreement
+    agreement_high: float | None = None
+    few_votes: bool = False  # fewer joint votes than MIN_JOINT_VOTES: the figures say little
+    note: str | None = None  # why a figure is missing or weak
 
 
 @dataclass(frozen=True)
@@ -84,13 +88,32 @@ def align(connection: Connection, refs: Sequence[str], selection: Selection) -> 
         raise DataError([Problem(", ".join(missing), f"cast no vote in {selection.describe()}")])
     measured = alignment(matrix.rows(wanted))
     names = record_names(connection, wanted)
-    pairs = [
-        PairAlignment(a, b, names.get(a, a), names.get(b, b),
-                      **{k: (None if isinstance(v, float) and np.isnan(v) else v)
-                         for k, v in measured.pair(a, b).items()})  # type: ignore[arg-type]
-        for i, a in enumerate(wanted) for b in wanted[i + 1:]
-    ]
+    low, high = agreement_interval(measured.agreement, measured.joint)
+    pairs = []
+    for i, a in enumerate(wanted):
+        for j, b in enumerate(wanted[i + 1:], start=i + 1):
+            values = {k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in measured.pair(a, b).items()}
+            pairs.append(PairAlignment(a, b, names.get(a, a), names.get(b, b), **values,  # type: ignore[arg-type]
+                                       agreement_low=_finite(low[i, j]), agreement_high=_finite(high[i, j]),
+                                       few_votes=int(measured.joint[i, j]) < MIN_JOINT_VOTES,
+                                       note=_pair_note(int(measured.joint[i, j]), values.get("kappa"))))
     return AlignmentResult(selection.describe(), len(calls), pairs, wanted, names, measured)
+
+
+def _finite(value: float) -> float | None:
+    return None if np.isnan(value) else round(float(value), 4)
+
+
+def _pair_note(joint: int, kappa: float | None) -> str | None:
+    if joint == 0:
+        return "no roll call on which both voted"
+    notes = []
+    if joint < MIN_JOINT_VOTES:
+        notes.append(f"only {joint} joint vote{'s' if joint != 1 else ''} (fewer than {MIN_JOINT_VOTES}): "
+                     "pool more sessions or the whole cyber matter")
+    if kappa is None:
+        notes.append("κ undefined: the two voted the same way on every roll call, so chance agreement is total")
+    return "; ".join(notes) or None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -116,12 +139,20 @@ class BlocsResult:
                 "modularity_spread": self.modularity_spread, "blocs": self.blocs}
 
 
+#: roll calls below which blocs are not looked for: a few votes split states into arbitrary groups
+MIN_BLOC_ROLLCALLS = 10
+
+
 def blocs(connection: Connection, selection: Selection, *, measure: str = "kappa", seeds: int = 20,
           resolution: float = 1.0) -> BlocsResult:
     """Voting blocs by community detection on the chance-corrected agreement network."""
     if measure not in Alignment.MEASURES:
         raise DataError([Problem("--measure", f"unknown measure {measure!r}; choose {', '.join(Alignment.MEASURES)}")])
     matrix, calls = vote_matrix(connection, selection)
+    if len(calls) < MIN_BLOC_ROLLCALLS:
+        raise DataError([Problem(selection.describe(), f"blocs need at least {MIN_BLOC_ROLLCALLS} roll calls to say "
+                                 f"anything; this selection has {len(calls)}: add sessions, widen the period or "
+                                 "choose the whole cyber matter")])
     measured = alignment(matrix)
     report = detect_blocs(getattr(measured, measure), matrix.states, seeds=seeds, resolution=resolution)
     names = record_names(connection, list(matrix.states))
@@ -395,8 +426,11 @@ class _PartnerEvidence:
         for j in np.flatnonzero(joints > 0):
             other, kappa, joint = matrix.states[j], kappas[j], int(joints[j])
             if other != subject:
-                result[other] = (0.0 if np.isnan(kappa) else max(float(kappa), 0.0),
-                                 f"κ {kappa:.2f}, agreement {agreements[j]:.2f} ({joint} votes)"
+                # few joint votes say little: κ is shrunk towards 0 by n / (n + MIN_JOINT_VOTES)
+                weight = joint / (joint + MIN_JOINT_VOTES)
+                few = f"; only {joint} votes, counted at {weight:.0%}" if joint < MIN_JOINT_VOTES else ""
+                result[other] = (0.0 if np.isnan(kappa) else max(float(kappa), 0.0) * weight,
+                                 f"κ {kappa:.2f}, agreement {agreements[j]:.2f} ({joint} votes{few})"
                                  if not np.isnan(kappa) else f"κ undefined ({joint} votes)")
         return result
 

@@ -333,18 +333,21 @@ def _heatmap(view: View) -> Computed:
     for i, state in enumerate(order):
         table.rows.append([record_link(state, labels[i]), *(None if v is None else round(v, 3) for v in matrix[i])])
     pairs = Table("pairs", "Every measure for each pair",
-                  ["state A", "state B", "joint votes", "agreement", "S abs", "S sq", "π", "κ"],
+                  ["state A", "state B", "joint votes", "agreement", "90% interval", "S abs", "S sq", "π", "κ",
+                   "note"],
                   numeric=["joint votes", "agreement", "S abs", "S sq", "π", "κ"],
                   empty="No pair of the chosen states voted together.")
     for p in result.pairs:
+        interval = None if p.agreement_low is None else f"{p.agreement_low:.2f}–{p.agreement_high:.2f}"
         pairs.rows.append([record_link(p.a, p.a_name), record_link(p.b, p.b_name), p.joint_votes,
-                           *(None if v is None else round(v, 3) for v in (p.agreement, p.s_abs, p.s_sq, p.pi,
-                                                                         p.kappa))])
+                           None if p.agreement is None else round(p.agreement, 3), interval,
+                           *(None if v is None else round(v, 3) for v in (p.s_abs, p.s_sq, p.pi, p.kappa)), p.note])
     threshold = 0.0 if diverging else 0.5
     graph = svgcharts.network(labels, matrix, symbol=symbol, threshold=threshold,
                               title=f"Network of the chosen states: a line joins each pair whose {measure_name} is "
                                     f"above {threshold}; thicker and darker is closer")
-    return api, [table, pairs], {"heatmap": svg(chart), "network": svg(graph), "result": result,
+    few = sum(1 for p in result.pairs if p.few_votes)
+    return api, [table, pairs], {"heatmap": svg(chart), "network": svg(graph), "result": result, "few": few,
                                   "measure_name": measure_name, "symbol": symbol, "threshold": threshold}
 
 
