@@ -116,3 +116,31 @@ def test_the_cyber_matter_finds_exactly_the_recorded_cyber_votes(shipped_url: st
     assert {"matter:un-cyber-process", "matter:cybercrime", "matter:ict-for-development"} <= set(family)
     assert {row.symbol for row in found} == CYBER_VOTES and len(found) == len(CYBER_VOTES)
     assert "A/RES/64/246" not in {row.symbol for row in ict}  # a verbatim record naming the ICT item
+
+
+def test_the_backtest_beats_both_baselines_on_the_cyber_votes(shipped_url: str) -> None:
+    code, out = cli(shipped_url, "backtest", "--json")
+    assert code == 0, out
+    result = json.loads(out)
+    assert {row["symbol"] for row in result["rows"]} == {s for s in CYBER_VOTES if s >= "A/RES/73"}
+    accuracy, error = result["accuracy"], result["mean_tally_error"]
+    assert accuracy["model"] > max(accuracy["last_vote"], accuracy["majority"]) + 0.05
+    assert error["model"] < min(error["last_vote"], error["majority"])
+
+
+def test_a_forecast_reads_only_votes_before_it(shipped_url: str) -> None:
+    code, out = cli(shipped_url, "forecast", "--resolution", "A/RES/78/237", "--json")
+    assert code == 0, out
+    result = json.loads(out)
+    assert result["series_votes"] == ["A/RES/77/36", "A/RES/75/240", "A/RES/74/29"]  # the same text, earlier
+    assert abs(result["tally"]["yes"] - result["actual"]["yes"]) <= 5
+    assert abs(result["tally"]["no"] - result["actual"]["no"]) <= 5
+    code, out = cli(shipped_url, "forecast", "--title", "Programme of action to advance responsible State "
+                    "behaviour in the use of information and communications technologies in the context of "
+                    "international security", "--matter", "matter:un-cyber-process", "--date", "2023-11-01",
+                    "--json")
+    draft = json.loads(out)
+    assert code == 0 and draft["series_votes"] == ["A/RES/77/37"] and draft["actual"] is None
+    code, out = cli(shipped_url, "forecast", "--title", "x", "--matter", "cyber", "--date", "2020-01-01",
+                    "--sponsor", "Atlantis", "--json")
+    assert code != 0 and "Atlantis" in out

@@ -957,6 +957,75 @@ def serve(
         bench.close()
 
 
+@app.command()
+def forecast(
+    resolution: str | None = typer.Option(None, "--resolution", help="A recorded resolution, forecast as the day "
+                                          "before its vote would have (e.g. A/RES/75/240)."),
+    title: str | None = typer.Option(None, "--title", help="A draft's title (its earlier versions are found by it)."),
+    matter: str | None = typer.Option(None, "--matter", help="The draft's matter (id or name)."),
+    date: str | None = typer.Option(None, "--date", help="The day of the draft's vote: only votes before it count."),
+    sponsor: list[str] = typer.Option([], "--sponsor", help="A sponsor of the draft (repeatable)."),
+    fmt: str | None = FormatOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """Forecast each state's vote on a resolution or a draft from the votes before it."""
+    from cyberdip.services import forecasts
+
+    fmt = output_format(fmt, as_json)
+    if not resolution and not (title and matter and date):
+        raise typer.BadParameter("give --resolution, or a draft's --title, --matter and --date (and --sponsor)",
+                                 param_hint="--resolution")
+    with workbench(fmt == "json") as bench, bench.reading() as connection:
+        result = (forecasts.forecast_resolution(connection, resolution) if resolution else
+                  forecasts.forecast_draft(connection, forecasts.Draft(title or "", matter or "", date or "",
+                                                                       tuple(sponsor))))
+    if fmt == "json":
+        print_json(result)
+        return
+    grid = Grid(["state", "forecast", "yes", "abstain", "no", "from", *(["recorded"] if result.actual else [])])
+    for state in sorted(result.states, key=lambda s: s.name):
+        grid.add(state.name, state.forecast, f"{state.yes:.2f}", f"{state.abstain:.2f}", f"{state.no:.2f}",
+                 state.basis, *([state.actual or ""] if result.actual else []))
+    if fmt == "table":
+        console.print(f"[bold]{escape(result.symbol or result.title)}[/] ({result.date}), read from "
+                      + (", ".join(result.series_votes) or "no earlier vote on the same text"), highlight=False)
+        tally = result.tally
+        console.print(f"Forecast: {tally['yes']} yes, {tally['no']} no, {tally['abstain']} abstain"
+                      + (f"; recorded: {result.actual['yes']} yes, {result.actual['no']} no, "
+                         f"{result.actual['abstain']} abstain" if result.actual else ""))
+    emit(fmt, grid)
+
+
+@app.command()
+def backtest(
+    matter: str = typer.Option("matter:cyber", "--matter", help="The matter whose recorded votes are forecast."),
+    start: str = typer.Option("2018-01-01", "--from", help="Forecast the votes from this date on."),
+    fmt: str | None = FormatOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """Forecast every recorded vote on a matter from the votes before it, beside two baselines."""
+    from cyberdip.services import forecasts
+
+    fmt = output_format(fmt, as_json)
+    with workbench(fmt == "json") as bench, bench.reading() as connection:
+        result = forecasts.backtest(connection, matter=matter, start=start)
+    if fmt == "json":
+        print_json(result)
+        return
+    grid = Grid(["vote", "date", "states", "forecast", "last vote", "majority", "tally error", "last vote err",
+                 "majority err"], title=f"Votes on {result.matter} since {result.start}: share of state votes "
+                                        "forecast right, and tally error")
+    for row in result.rows:
+        grid.add(row.symbol, row.date, str(row.voted), f"{row.model:.3f}", f"{row.last_vote:.3f}",
+                 f"{row.majority:.3f}", str(row.model_tally_error), str(row.last_vote_tally_error),
+                 str(row.majority_tally_error))
+    grid.add("all", "", str(sum(r.voted for r in result.rows)), f"{result.accuracy['model']:.3f}",
+             f"{result.accuracy['last_vote']:.3f}", f"{result.accuracy['majority']:.3f}",
+             f"{result.mean_tally_error['model']:.1f}", f"{result.mean_tally_error['last_vote']:.1f}",
+             f"{result.mean_tally_error['majority']:.1f}")
+    emit(fmt, grid)
+
+
 # ------------------------------------------------------------------------------------------------
 # Rendering
 
