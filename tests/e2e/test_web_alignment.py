@@ -249,6 +249,17 @@ def test_coalition_for_the_2019_cybercrime_resolution(client: TestClient) -> Non
     assert [s["state"] for s in swing] == [s["name"] for s in api["swing"]]
 
 
+def test_coalition_of_a_new_text_follows_its_sponsors(client: TestClient) -> None:
+    params = {"states": "USA", "section": "coalition", "resolution": "A/RES/73/266", "sponsors": "United States"}
+    page = client.get("/alignment", params=params).text
+    assert "Read from" not in page  # the first vote on the text: nothing earlier to read
+    assert "/api/coalition?resolution=A%2FRES%2F73%2F266&amp;sponsor=United+States" in page
+    api = client.get("/api/coalition", params={"resolution": "A/RES/73/266", "sponsor": "United States"}).json()
+    forecast = {f["id"]: f["predicted"] for f in api["forecasts"]}
+    assert forecast["state:USA"] == "yes" and forecast["state:CHN"] == "no"
+    assert fills(page)["CHN"] == alignment.VOTE_COLOURS["no"]
+
+
 def test_coalition_rule_can_be_two_thirds(client: TestClient) -> None:
     page = client.get("/alignment", params={"states": "USA", "section": "coalition", "resolution": "A/RES/73/27",
                                             "rule": "two-thirds"}).text

@@ -78,7 +78,20 @@ def test_coalition_on_the_2019_cybercrime_resolution(voted: Workbench) -> None:
     margin = result.predicted["yes"] - result.predicted["no"]
     assert sum(move.gain for move in result.swing) >= margin > sum(move.gain for move in result.swing[:-1])
     assert all(move.current == "yes" and move.target == "no" for move in result.swing)
-    assert len(result.forecasts) > 180
+    assert len(result.forecasts) == 79 + 60 + 33  # the states that voted
+    assert result.read_from == ["A/RES/73/187"]  # only the text's earlier version, a year before
+
+
+def test_coalition_with_sponsors_forecasts_a_new_text_from_the_votes_before_it(voted: Workbench) -> None:
+    """The first vote on the GGE track (A/RES/73/266, sponsored by the United States): without the
+    vote itself, the states furthest from the sponsor are forecast against it."""
+    with voted.reading() as connection:
+        result = likeminded.coalition(connection, resolution="A/RES/73/266", sponsors=["United States"])
+    forecast = {f.id: f.predicted for f in result.forecasts}
+    assert result.read_from == [] and result.adopted
+    assert forecast["state:USA"] == forecast["state:GBR"] == "yes"
+    assert {forecast[s] for s in ("state:CHN", "state:PRK", "state:SYR", "state:IRN")} == {"no"}
+    assert abs(result.predicted["no"] - 12) <= 5 and abs(result.predicted["yes"] - 138) <= 15
 
 
 def test_coalition_needs_a_resolution_or_matter(voted: Workbench) -> None:

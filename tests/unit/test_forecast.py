@@ -16,10 +16,12 @@ def test_a_state_is_forecast_from_its_own_latest_votes_on_the_series() -> None:
     assert np.allclose(found.probabilities.sum(axis=1), 1.0) and found.probabilities.min() >= rules.SMOOTHING - 1e-9
 
 
-def test_without_history_sponsors_decide_by_closeness() -> None:
-    series = np.zeros((3, 0), dtype=np.int8)
-    found = rules.forecast(series, sponsor_kappa=[0.6, -0.4, 0.0])
-    assert list(found.choices()) == [YES, NO, ABSTAIN] and set(found.basis) == {"sponsors"}
+def test_without_history_the_states_furthest_from_the_sponsors_vote_no() -> None:
+    kappa = [1.0, *np.linspace(0.6, -0.6, 99)]  # the sponsor, then states ever further from it
+    found = rules.forecast(np.zeros((100, 0), dtype=np.int8), sponsor_kappa=kappa)
+    choices = list(found.choices())
+    assert choices[0] == YES and set(found.basis) == {"sponsors"}
+    assert choices.count(NO) == 8 and choices.count(ABSTAIN) == 12 and choices[-1] == NO  # the Assembly's habit
 
 
 def test_scores_count_only_states_that_voted() -> None:

@@ -115,14 +115,3 @@ def _moves(states: Sequence[str], choice: list[str], p: npt.NDArray[np.float64],
             moves.append(Move(state, choice[i], target, gain, probability))
     moves.sort(key=lambda m: (-m.gain, -m.probability, m.state))
     return moves
-
-
-def blend(model: npt.NDArray[np.float64], history: npt.NDArray[np.float64], *,
-          model_weight: float = 1.0) -> npt.NDArray[np.float64]:
-    """Combine model probabilities (states, 3) with counts of past votes on the matter (states, 3):
-    the model counts as ``model_weight`` past votes, so a state's own consistent record outweighs it
-    once it has more votes than that."""
-    counts = model_weight * model + history
-    total = counts.sum(axis=1, keepdims=True)
-    result: npt.NDArray[np.float64] = counts / np.where(total > 0, total, 1.0)
-    return result

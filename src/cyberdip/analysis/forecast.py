@@ -4,9 +4,10 @@ A text that comes back every year (a *series*: the same title, session after ses
 on much as it was last time, so each state's forecast is its own recent votes on the series,
 the latest counting most (weights ½ᵏ for the k-th latest, with a little probability left for the
 other choices). A new text has no such history: when its sponsors are known, a state's vote
-follows how closely it votes with them (its mean κ with the sponsors over recent sessions: close
-states vote yes, opposed ones no, the rest abstain); otherwise the forecast is the General
-Assembly's habit, most states voting yes.
+follows how closely it votes with them (its mean κ with the sponsors over recent sessions): the
+Assembly's habit says about 8% of the votes cast are no and 12% abstentions, so the states furthest
+from the sponsors are forecast no, the next ones abstain, the rest yes; with no sponsors either, the
+forecast is that habit, most states voting yes.
 
 Two baselines are scored beside it, as the literature does: each state repeats its last vote on
 the matter (any text), and every state votes with the majority (yes). A forecast is scored on the
@@ -34,8 +35,6 @@ ORDER = (YES, ABSTAIN, NO)
 SMOOTHING = 0.05
 #: the series votes a forecast reads (the latest first)
 SERIES_DEPTH = 3
-#: a state's mean κ with the sponsors above which it is forecast yes, below whose negative no
-SPONSOR_KAPPA = 0.15
 #: the General Assembly's habit: the share of votes cast that are yes, abstain, no (a new text
 #: with nothing else known)
 HABIT = (0.8, 0.12, 0.08)
@@ -83,6 +82,8 @@ def forecast(series_votes: Codes, *, sponsor_kappa: Sequence[float | None] | Non
     probabilities = np.zeros((n, 3))
     basis = []
     weights = 0.5 ** np.arange(series_votes.shape[1])
+    known = [float(k) for k in (sponsor_kappa or []) if k is not None]
+    no_cut, abstain_cut = (float(x) for x in np.quantile(known or [0.0], [HABIT[2], HABIT[2] + HABIT[1]]))
     for i in range(n):
         mine = series_votes[i]
         cast = [(weight, code) for weight, code in zip(weights, mine, strict=True) if code in ORDER]
@@ -93,7 +94,7 @@ def forecast(series_votes: Codes, *, sponsor_kappa: Sequence[float | None] | Non
             basis.append("series")
         elif sponsor_kappa is not None and sponsor_kappa[i] is not None:
             kappa = float(sponsor_kappa[i])  # type: ignore[arg-type]
-            choice = YES if kappa > SPONSOR_KAPPA else NO if kappa < -SPONSOR_KAPPA else ABSTAIN
+            choice = NO if kappa <= no_cut else ABSTAIN if kappa <= abstain_cut else YES
             probabilities[i] = SMOOTHING
             probabilities[i, ORDER.index(choice)] = 1 - 2 * SMOOTHING
             basis.append("sponsors")

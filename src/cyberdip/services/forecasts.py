@@ -48,6 +48,7 @@ class StateOutlook:
     no: float
     basis: str  # series (its own votes on the text's earlier versions), sponsors or habit
     actual: str | None = None
+    series: list[tuple[str, str]] = field(default_factory=list)  # its votes on the earlier versions read
 
 
 @dataclass(frozen=True)
@@ -62,9 +63,10 @@ class VoteForecast:
     states: list[StateOutlook] = field(default_factory=list)
 
 
-def forecast_resolution(connection: Connection, resolution: str) -> VoteForecast:
+def forecast_resolution(connection: Connection, resolution: str, *, sponsors: Sequence[str] = ()) -> VoteForecast:
     """How a recorded resolution would have been forecast the day before its vote (only earlier
-    votes are read), beside what happened."""
+    votes are read), beside what happened; ``sponsors`` (names or ids) guide states with no vote on
+    an earlier version of the text."""
     rows = [r for r in select_rollcalls(connection, Selection(symbols=(resolution,)))
             if not (r.amendment or r.paragraph)]
     if not rows:
@@ -80,7 +82,7 @@ def forecast_resolution(connection: Connection, resolution: str) -> VoteForecast
     actual = codes[[states.index(s) for s in voted], 0]
     return _forecast(connection, title=data.get("title", target.id), key=rules.series_key(data.get("title", ""),
                      data.get("description")), matter=matters[0], date=target.date, symbol=target.symbol,
-                     states=voted, sponsors=(), actual=actual)
+                     states=voted, sponsors=tuple(resolve(connection, s).id for s in sponsors), actual=actual)
 
 
 def forecast_draft(connection: Connection, draft: Draft) -> VoteForecast:
@@ -119,13 +121,17 @@ def _forecast(connection: Connection, *, title: str, key: str, matter: str, date
         title=title, date=date, matter=matter, symbol=symbol,
         series_votes=[calls[k].symbol or calls[k].id for k in series], tally=tally, actual=actual_tally,
         states=[_outlook(s, names.get(s, s), int(predicted[i]), outlook.probabilities[i], outlook.basis[i],
-                         int(actual[i]) if actual is not None else None) for i, s in enumerate(states)])
+                         int(actual[i]) if actual is not None else None,
+                         [(calls[k].symbol or calls[k].id, WORDS[int(code)])
+                          for k, code in zip(series, series_votes[i], strict=True) if int(code) in WORDS])
+                for i, s in enumerate(states)])
 
 
-def _outlook(state: str, name: str, predicted: int, p: np.ndarray, basis: str, actual: int | None) -> StateOutlook:
+def _outlook(state: str, name: str, predicted: int, p: np.ndarray, basis: str, actual: int | None,
+             series: list[tuple[str, str]]) -> StateOutlook:
     yes, abstain, no = (round(float(x), 3) for x in p)
     return StateOutlook(state, name, WORDS[predicted], yes, abstain, no, basis,
-                        WORDS.get(actual) if actual is not None else None)
+                        WORDS.get(actual) if actual is not None else None, series)
 
 
 def _past_votes(connection: Connection, family: list[str], before: str) -> tuple[VoteMatrix, list[RollCallRow]]:

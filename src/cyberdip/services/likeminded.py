@@ -17,11 +17,12 @@ from threadpoolctl import threadpool_limits
 from cyberdip.analysis import coalition as coalition_rules
 from cyberdip.analysis.alignment import MIN_JOINT_VOTES, Alignment, agreement_interval, alignment, alignment_with
 from cyberdip.analysis.blocs import BlocReport, detect_blocs
-from cyberdip.analysis.idealpoints import IdealPoints, estimate, predict
-from cyberdip.analysis.votes import ABSTAIN, NO, YES, VoteMatrix
+from cyberdip.analysis.idealpoints import IdealPoints, estimate
+from cyberdip.analysis.votes import VoteMatrix
 from cyberdip.model import Instrument
 from cyberdip.model.errors import DataError, NotFound, Problem
 from cyberdip.model.values import date_ceil, date_floor
+from cyberdip.services import forecasts
 from cyberdip.services.catalogue import names as record_names
 from cyberdip.services.catalogue import resolve
 from cyberdip.services.votes import Selection, matter_family, select_rollcalls, sessions_with_votes, vote_matrix
@@ -29,11 +30,6 @@ from cyberdip.store import read_models, reader
 from cyberdip.store.reader import StoredRecord
 
 ANCHOR = "state:USA"
-#: coalition forecasts: the ideal-point model counts as this many past votes on the matter...
-MODEL_WEIGHT = 2.0
-#: ...and only votes of the last sessions count as the matter's history (texts change over time)
-HISTORY_SESSIONS = 2
-CODE_NAMES = {YES: "yes", ABSTAIN: "abstain", NO: "no"}
 
 
 def _state(connection: Connection, ref: str) -> str:
@@ -619,66 +615,50 @@ class CoalitionResult:
     swing: list[SwingState]
     alternatives: list[SwingState]
     forecasts: list[StateForecast]
+    read_from: list[str] = field(default_factory=list)  # earlier votes on the same text the forecast read
 
 
 def coalition(connection: Connection, *, resolution: str | None = None, matter: str | None = None,
-              important: bool | None = None, anchor: str = ANCHOR) -> CoalitionResult:
-    """Predict each state's vote on a reference resolution (or the latest vote on a matter), apply
-    the General Assembly rule, and list the fewest states whose change would turn the outcome."""
-    if not resolution and not matter:
-        raise DataError([Problem("coalition", "give a reference resolution (e.g. A/RES/74/247) or a matter")])
-    selection = Selection(symbols=(resolution,)) if resolution else Selection(matter=matter)
-    calls = [c for c in select_rollcalls(connection, selection) if not (c.amendment or c.paragraph)]
-    if not calls:
-        raise DataError([Problem(resolution or matter or "", "no recorded final vote found; import UN votes first")])
-    reference = calls[-1]
-    anchor_id = _state(connection, anchor)
-    if reference.session is None:
-        raise DataError([Problem(reference.symbol or reference.id, "the vote has no session to model it in")])
-    session_matrix, _ = vote_matrix(connection, Selection(sessions=(reference.session,)))
-    fitted = _fit(session_matrix.voting_states(), anchor_id)
-    if fitted is None or reference.id not in fitted.rollcalls:
-        raise DataError([Problem(reference.symbol or reference.id, "too few votes in its session to model")])
-    model = predict(fitted, reference.id)
-    states = list(fitted.states)
-
-    family = matter_family(connection, matter) if matter else _matters_of(connection, reference.id)
-    history_counts = np.zeros((len(states), 3))
-    history_text: dict[str, list[str]] = defaultdict(list)
-    if family:
-        past, past_calls = vote_matrix(connection, Selection(matter=family[0]))
-        row = {s: i for i, s in enumerate(past.states)}
-        for k, call in enumerate(past_calls):
-            recent = call.session is not None and reference.session - HISTORY_SESSIONS <= call.session
-            if call.id == reference.id or call.date > reference.date or not recent:
-                continue
-            for i, state in enumerate(states):
-                code = past.codes[row[state], k] if state in row else 0
-                if code:
-                    history_counts[i, (YES, ABSTAIN, NO).index(code)] += 1
-                    history_text[state].append(f"{call.symbol or call.id}: {CODE_NAMES[int(code)]}")
-    probabilities = coalition_rules.blend(model, history_counts, model_weight=MODEL_WEIGHT)
-    is_important = important if important is not None else bool(reference.important)
-    voted = session_matrix.rows(states).codes != 0
-    attendance = voted.mean(axis=1)
-    outcome = coalition_rules.predict(states, probabilities, important=is_important, attendance=attendance)
-
-    names = record_names(connection, states)
-    points = dict(zip(fitted.states, (float(x) for x in fitted.points), strict=True))
-    actual = session_matrix.tally(reference.id)
-    actual_tally = coalition_rules.Tally(actual["yes"], actual["no"], actual["abstain"]) if actual else None
+              important: bool | None = None, sponsors: Sequence[str] = (),
+              draft: forecasts.Draft | None = None) -> CoalitionResult:
+    """Forecast a General Assembly vote from the votes before it — a recorded resolution as the day
+    before its vote would have, the latest vote on a matter, or a draft — apply the Assembly's rule,
+    and list the fewest states whose change would turn the outcome. A text with no earlier version
+    needs its ``sponsors`` to be forecast beyond the Assembly's habit of voting yes."""
+    if draft is not None:
+        outlook = forecasts.forecast_draft(connection, draft)
+        reference, session, recorded_important = None, None, False
+    else:
+        if not resolution and not matter:
+            raise DataError([Problem("coalition", "give a reference resolution (e.g. A/RES/74/247), a matter or a "
+                                     "draft")])
+        selection = Selection(symbols=(resolution,)) if resolution else Selection(matter=matter)
+        calls = [c for c in select_rollcalls(connection, selection) if not (c.amendment or c.paragraph)]
+        if not calls:
+            raise DataError([Problem(resolution or matter or "", "no recorded final vote found; import UN votes "
+                                     "first")])
+        reference = calls[-1]
+        session, recorded_important = reference.session, bool(reference.important)
+        outlook = forecasts.forecast_resolution(connection, reference.symbol or reference.id, sponsors=sponsors)
+    states = [s.state for s in outlook.states]
+    probabilities = np.array([[s.yes, s.abstain, s.no] for s in outlook.states]).reshape(len(states), 3)
+    is_important = important if important is not None else recorded_important
+    outcome = coalition_rules.predict(states, probabilities, important=is_important)
+    names = {s.state: s.name for s in outlook.states}
+    history = {s.state: [f"{symbol}: {vote}" for symbol, vote in s.series] for s in outlook.states}
+    actual_tally = (coalition_rules.Tally(outlook.actual["yes"], outlook.actual["no"], outlook.actual["abstain"])
+                    if outlook.actual else None)
 
     def swing(move: coalition_rules.Move) -> SwingState:
         return SwingState(move.state, names.get(move.state, move.state), move.current, move.target, move.gain,
-                          round(move.probability, 4), points.get(move.state), history_text.get(move.state, []))
+                          round(move.probability, 4), None, history.get(move.state, []))
 
-    stored = reader.get(connection, reference.id)
     return CoalitionResult(
-        reference=reference.id, symbol=reference.symbol, title=stored.name if stored else reference.id,
-        session=reference.session, important=is_important,
+        reference=reference.id if reference else "draft", symbol=outlook.symbol, title=outlook.title,
+        session=session, important=is_important,
         rule="two thirds of members present and voting" if is_important else
         "majority of members present and voting (yes > no)",
-        actual={k: v for k, v in actual.items()} if actual else None,
+        actual=dict(outlook.actual) if outlook.actual else None,
         actual_adopted=actual_tally.adopted(is_important) if actual_tally else None,
         predicted={"yes": outcome.tally.yes, "no": outcome.tally.no, "abstain": outcome.tally.abstain},
         expected={k: round(v, 2) for k, v in outcome.expected.items()},
@@ -686,16 +666,7 @@ def coalition(connection: Connection, *, resolution: str | None = None, matter: 
         changes_needed=len(outcome.swing),
         swing=[swing(m) for m in outcome.swing],
         alternatives=[swing(m) for m in outcome.alternatives],
-        forecasts=[
-            StateForecast(s, names.get(s, s), outcome.predicted[i], round(float(probabilities[i, 0]), 4),
-                          round(float(probabilities[i, 1]), 4), round(float(probabilities[i, 2]), 4),
-                          points.get(s), history_text.get(s, []))
-            for i, s in enumerate(states)
-        ],
+        forecasts=[StateForecast(s.state, s.name, outcome.predicted[i], s.yes, s.abstain, s.no, None,
+                                 history.get(s.state, [])) for i, s in enumerate(outlook.states)],
+        read_from=outlook.series_votes,
     )
-
-
-def _matters_of(connection: Connection, rollcall_id: str) -> list[str]:
-    stored = reader.get(connection, rollcall_id)
-    matters = list(stored.data.get("matters", [])) if stored else []
-    return matter_family(connection, matters[0]) if matters else []

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request, Res
 from pydantic import Field
 from sqlalchemy import Connection
 
-from cyberdip.services import catalogue, likeminded, memo, norms, provenance
+from cyberdip.services import catalogue, forecasts, likeminded, memo, norms, provenance
 from cyberdip.services import timeline as timeline_service
 from cyberdip.services.votes import Selection
 from cyberdip.services.workbench import Workbench
@@ -152,10 +152,23 @@ def partners(conn: Conn, state: str, matter: str | None = None, as_of: str | Non
     return likeminded.partners(conn, state, matter=matter, as_of=parse_date(as_of, "as_of"), limit=limit)
 
 
-@router.get("/coalition", summary="Predicted General Assembly vote and the fewest states to turn it")
-def coalition(conn: Conn, resolution: str | None = None, matter: str | None = None,
-              important: bool | None = None) -> likeminded.CoalitionResult:
-    return likeminded.coalition(conn, resolution=resolution, matter=matter, important=important)
+@router.get("/coalition", summary="A General Assembly vote forecast from the votes before it, and the fewest states "
+                                   "to turn it")
+def coalition(conn: Conn, resolution: str | None = None, matter: str | None = None, important: bool | None = None,
+              sponsor: Annotated[list[str] | None, Query(description="a sponsor (repeatable)")] = None,
+              title: Annotated[str | None, Query(description="a draft's title (with matter and date)")] = None,
+              date: Annotated[str | None, Query(description="the day of the draft's vote")] = None,
+              ) -> likeminded.CoalitionResult:
+    draft = forecasts.Draft(title, matter or "", date, tuple(sponsor or [])) if title and date else None
+    return likeminded.coalition(conn, resolution=resolution, matter=matter, important=important,
+                                sponsors=sponsor or [], draft=draft)
+
+
+@router.get("/backtest", summary="Every recorded vote on a matter forecast from the votes before it, beside two "
+                                 "baselines")
+def backtest(conn: Conn, matter: str = "matter:cyber", start: Annotated[str, Query(alias="from")] = "2018-01-01",
+             ) -> forecasts.Backtest:
+    return forecasts.backtest(conn, matter=matter, start=start)
 
 
 # ------------------------------------------------------------------------------------------------

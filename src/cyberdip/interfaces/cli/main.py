@@ -677,33 +677,44 @@ def partners(
 
 @app.command()
 def coalition(
-    resolution: str | None = typer.Option(None, "--resolution", help="Reference resolution, e.g. A/RES/74/247."),
+    resolution: str | None = typer.Option(None, "--resolution", help="Reference resolution, e.g. A/RES/74/247 "
+                                          "(forecast from the votes before it)."),
     matter: str | None = MatterOption,
+    title: str | None = typer.Option(None, "--title", help="A draft's title (with --matter and --date)."),
+    date: str | None = typer.Option(None, "--date", help="The day of the draft's vote: only votes before it count."),
+    sponsor: list[str] = typer.Option([], "--sponsor", help="A sponsor (repeatable): guides the forecast of a text "
+                                      "with no earlier version."),
     important: bool | None = typer.Option(None, "--important/--simple",
                                           help="Two-thirds rule / simple majority (default: the vote's own flag)."),
     fmt: str | None = typer.Option(None, "--format", metavar="table|json|csv",
                                    help="table (default), json or csv (csv: the swing states' table)."),
     as_json: bool = JsonOption,
 ) -> None:
-    """Predict a General Assembly vote and list the fewest states whose change would turn it."""
-    from cyberdip.services import likeminded
+    """Forecast a General Assembly vote from the votes before it and list the fewest states whose
+    change would turn it."""
+    from cyberdip.services import forecasts, likeminded
 
     fmt = output_format(fmt, as_json)
+    if (title or date) and not (title and date and matter):
+        raise typer.BadParameter("a draft needs --title, --matter and --date", param_hint="--title")
+    draft = forecasts.Draft(title, matter or "", date, tuple(sponsor)) if title and date else None
     with workbench(fmt == "json") as bench, bench.reading() as connection:
         check_filter(connection, matter, "matter", "--matter", fmt == "json")
-        result = likeminded.coalition(connection, resolution=resolution, matter=matter, important=important)
+        result = likeminded.coalition(connection, resolution=resolution, matter=matter, important=important,
+                                      sponsors=sponsor, draft=draft)
     if fmt == "json":
         print_json(result)
         return
-    grid = Grid(["state", "now", "→", "probability", "ideal point", "past votes on the matter"])
+    grid = Grid(["state", "now", "→", "probability", "its votes on earlier versions"])
     for move in result.swing:
-        grid.add(move.name, move.current, move.target, f"{move.probability:.2f}",
-                 "" if move.ideal_point is None else f"{move.ideal_point:+.2f}", "; ".join(move.history[-3:]))
+        grid.add(move.name, move.current, move.target, f"{move.probability:.2f}", "; ".join(move.history[:3]))
     if fmt == "csv":
         emit(fmt, grid)
         return
-    console.print(f"[bold]{result.symbol or result.reference}[/] {result.title} (session {result.session})",
-                  highlight=False)
+    console.print(f"[bold]{escape(result.symbol or result.reference)}[/] {escape(result.title)}"
+                  + (f" (session {result.session})" if result.session else ""), highlight=False)
+    console.print("Forecast from " + (", ".join(result.read_from) + " (earlier votes on the same text)"
+                                      if result.read_from else "no earlier vote on the same text"))
     console.print(f"Rule: {result.rule}")
     if result.actual:
         console.print(f"Recorded: {result.actual['yes']} yes, {result.actual['no']} no, {result.actual['abstain']} "

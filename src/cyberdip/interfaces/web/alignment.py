@@ -60,6 +60,7 @@ class Form:
     section: str = "heatmap"
     partner: str = ""
     resolution: str = ""
+    sponsors: str = ""
     rule: str = "auto"
     limit: str = ""
 
@@ -514,16 +515,19 @@ def _coalition(view: View) -> Computed:
         return None, [], {}
     important = RULES[form.rule]
     params = [("resolution", form.resolution)] if form.resolution else [("matter", matter or "")]
+    sponsors = [name.strip() for name in form.sponsors.split(",") if name.strip()]
+    params += [("sponsor", name) for name in sponsors]
     if important is not None:
         params.append(("important", "true" if important else "false"))
     api = "/api/coalition?" + urlencode(params)
     if not view.has_votes:
         return _no_votes(view, "The coalition builder")
     try:
-        result = memo.memoised(view.connection, ("alignment", "coalition", form.resolution, matter, important),
-                       lambda: likeminded.coalition(view.connection, resolution=form.resolution or None,
-                                                    matter=None if form.resolution else matter,
-                                                    important=important))
+        result = memo.memoised(view.connection, ("alignment", "coalition", form.resolution, matter, important,
+                                                 tuple(sponsors)),
+                               lambda: likeminded.coalition(view.connection, resolution=form.resolution or None,
+                                                            matter=None if form.resolution else matter,
+                                                            important=important, sponsors=sponsors))
     except (DataError, NotFound) as exc:
         view.notices.append(_problems(exc) if isinstance(exc, DataError) else Notice(str(exc)))
         return api, [], {}
@@ -556,17 +560,15 @@ def _coalition(view: View) -> Computed:
                         threshold_label="⅔ of yes + no" if result.important else "½ of yes + no")
     swing = Table("swing", "The fewest states whose change would " + ("defeat it" if result.adopted
                                                                      else "adopt it"),
-                  ["state", "now", "→", "probability", "ideal point", "past votes on the matter"],
-                  numeric=["probability", "ideal point"], empty="No set of changes would turn the outcome.")
+                  ["state", "now", "→", "probability", "its votes on earlier versions"],
+                  numeric=["probability"], empty="No set of changes would turn the outcome.")
     for s in result.swing:
         swing.rows.append([record_link(s.id, s.name), s.current, s.target, round(s.probability, 3),
-                           None if s.ideal_point is None else round(s.ideal_point, 3), "; ".join(s.history)])
+                           "; ".join(s.history)])
     forecasts = Table("forecasts", "Every state's predicted vote",
-                      ["state", "predicted", "P(yes)", "P(abstain)", "P(no)", "ideal point",
-                       "past votes on the matter"],
-                      numeric=["P(yes)", "P(abstain)", "P(no)", "ideal point"])
+                      ["state", "predicted", "P(yes)", "P(abstain)", "P(no)", "its votes on earlier versions"],
+                      numeric=["P(yes)", "P(abstain)", "P(no)"])
     for f in sorted(result.forecasts, key=lambda f: (-f.yes, f.name)):
         forecasts.rows.append([record_link(f.id, f.name), f.predicted, round(f.yes, 3), round(f.abstain, 3),
-                               round(f.no, 3), None if f.ideal_point is None else round(f.ideal_point, 3),
-                               "; ".join(f.history)])
+                               round(f.no, 3), "; ".join(f.history)])
     return api, [swing, forecasts], {"coalition": result, "coalition_map": svg(world), "tally_bar": svg(bar)}
