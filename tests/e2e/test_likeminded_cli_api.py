@@ -99,3 +99,10 @@ def test_few_votes_are_flagged_and_blocs_refuse_them(voted_url: str) -> None:
     assert rus_chn["agreement"] == 1.0 and rus_chn["agreement_low"] < 0.5
     code, out = cli(voted_url, "blocs", "--matter", "cybercrime", "--json")
     assert code != 0 and "blocs need at least 10 roll calls" in out and "has 2" in out
+
+
+def test_roll_calls_are_chosen_by_symbol(voted_url: str) -> None:
+    code, out = cli(voted_url, "align", "USA", "Russia", "--symbol", "73/27", "--symbol", "A/RES/73/266", "--json")
+    assert code == 0, out
+    result = json.loads(out)
+    assert result["rollcalls"] == 2 and result["pairs"][0]["agreement"] == 0.0  # opposite sides on both

@@ -135,6 +135,27 @@ class BlocsResult:
                 "modularity_spread": self.modularity_spread, "blocs": self.blocs}
 
 
+#: states a bloc is named after when it holds them, in this order: the permanent members of the
+#: Security Council and the largest states of each region, so a reader knows the bloc at a glance
+ANCHORS = ("state:USA", "state:CHN", "state:RUS", "state:GBR", "state:FRA", "state:IND", "state:BRA", "state:DEU",
+           "state:JPN", "state:ZAF", "state:EGY", "state:IDN", "state:NGA", "state:SAU", "state:IRN", "state:TUR",
+           "state:MEX", "state:ARG", "state:AUS", "state:CAN", "state:KOR", "state:PAK", "state:ISR", "state:CUB",
+           "state:VEN", "state:PRK", "state:SYR", "state:BLR")
+
+
+def _anchors(members: Sequence[str], central: Sequence[str]) -> list[str]:
+    """Three members to name a bloc by: its best-known (:data:`ANCHORS`), then its most central."""
+    found = [state for state in ANCHORS if state in members][:3]
+    return found + [state for state in central if state not in found][:3 - len(found)]
+
+
+def _bloc_name(members: Sequence[str], central: Sequence[str], names: dict[str, str]) -> str:
+    """"United States, United Kingdom, France … (48)": the bloc's anchors and its size."""
+    anchors = _anchors(members, central)
+    more = " …" if len(members) > len(anchors) else ""
+    return f"{', '.join(names.get(s, s) for s in anchors)}{more} ({len(members)})"
+
+
 #: roll calls below which blocs are not looked for: a few votes split states into arbitrary groups
 MIN_BLOC_ROLLCALLS = 10
 
@@ -153,8 +174,8 @@ def blocs(connection: Connection, selection: Selection, *, measure: str = "kappa
     report = detect_blocs(getattr(measured, measure), matrix.states, seeds=seeds, resolution=resolution)
     names = record_names(connection, list(matrix.states))
     listed = [
-        {"name": ", ".join(names.get(s, s) for s in bloc.central), "central": list(bloc.central),
-         "size": len(bloc.members), "cohesion": bloc.cohesion,
+        {"name": _bloc_name(bloc.members, bloc.central, names), "anchors": _anchors(bloc.members, bloc.central),
+         "central": list(bloc.central), "size": len(bloc.members), "cohesion": bloc.cohesion,
          "members": [{"id": s, "name": names.get(s, s)} for s in bloc.members]}
         for bloc in report.blocs
     ]

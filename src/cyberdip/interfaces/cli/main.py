@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import sys
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -516,12 +516,16 @@ SessionOption = typer.Option([], "--session", help="General Assembly session(s) 
 FromOption = typer.Option(None, "--from", help="From this date (2015, 2015-09 or 2015-09-25).")
 ToOption = typer.Option(None, "--to", help="Up to this date (inclusive).")
 ChartOption = typer.Option(None, "--chart", help="Also write a chart to this .png or .svg file.")
+SymbolOption = typer.Option([], "--symbol", help="Only the roll calls on these resolutions (repeatable: A/RES/75/240 "
+                            "or 75/240).")
 
 
-def _selection(matter: str | None, sessions: list[int], start: str | None, end: str | None) -> votes.Selection:
+def _selection(matter: str | None, sessions: list[int], start: str | None, end: str | None,
+               symbols: Sequence[str] = ()) -> votes.Selection:
     from cyberdip.services import votes
 
-    return votes.Selection(matter=matter, sessions=tuple(sessions), start=start, end=end)
+    return votes.Selection(matter=matter, sessions=tuple(sessions), start=start, end=end,
+                           symbols=tuple(f"A/RES/{s}" if s[:1].isdigit() else s for s in symbols))
 
 
 def _chart_written(path: Path | None) -> None:
@@ -536,6 +540,7 @@ def align(
     session: list[int] = SessionOption,
     start: str | None = FromOption,
     end: str | None = ToOption,
+    symbol: list[str] = SymbolOption,
     chart: Path | None = ChartOption,
     fmt: str | None = FormatOption,
     as_json: bool = JsonOption,
@@ -547,7 +552,7 @@ def align(
     fmt = output_format(fmt, as_json)
     with workbench(fmt == "json") as bench, bench.reading() as connection:
         check_filter(connection, matter, "matter", "--matter", fmt == "json")
-        result = likeminded.align(connection, states, _selection(matter, session, start, end))
+        result = likeminded.align(connection, states, _selection(matter, session, start, end, symbol))
     if chart:
         charts.alignment_heatmap(result, chart)
     if fmt == "json":
@@ -577,6 +582,7 @@ def blocs(
     session: list[int] = SessionOption,
     start: str | None = FromOption,
     end: str | None = ToOption,
+    symbol: list[str] = SymbolOption,
     measure: str = typer.Option("kappa", help="Similarity the network is weighted by (kappa, pi, agreement...)."),
     seeds: int = typer.Option(20, min=1, max=500, help="Louvain runs, one per seed."),
     resolution: float = typer.Option(1.0, min=0.1, max=10.0, help="Louvain resolution (higher: smaller blocs)."),
@@ -589,8 +595,8 @@ def blocs(
 
     with workbench(as_json) as bench, bench.reading() as connection:
         check_filter(connection, matter, "matter", "--matter", as_json)
-        result = likeminded.blocs(connection, _selection(matter, session, start, end), measure=measure, seeds=seeds,
-                                  resolution=resolution)
+        result = likeminded.blocs(connection, _selection(matter, session, start, end, symbol), measure=measure,
+                                  seeds=seeds, resolution=resolution)
     if chart:
         charts.blocs_chart(result, chart)
     if as_json:

@@ -374,13 +374,14 @@ def _blocs(view: View) -> Computed:
     fills: dict[str, str] = {}
     labels: dict[str, str] = {}
     legend: list[tuple[str, str]] = []
-    overview = Table("blocs", "Blocs, each named by its most central members",
+    overview = Table("blocs", "Blocs, each named by its best-known members (the Security Council's permanent "
+                     "members and the largest states of each region; else its most central ones) and its size",
                      ["bloc", "named after", "states", "cohesion"], numeric=["states", "cohesion"])
     members = Table("members", "States by bloc", ["state", "bloc", "bloc named after", "id"])
     bloc_of: dict[str, int] = {}
     for number, bloc in enumerate(result.blocs, start=1):
         colour = maps.CATEGORIES[number - 1] if number <= len(maps.CATEGORIES) else "#9aa5b1"
-        legend.append((colour, f"Bloc {number}: {bloc['name']} — {bloc['size']} states"))
+        legend.append((colour, f"Bloc {number}: {bloc['name']}"))
         overview.rows.append([number, bloc["name"], bloc["size"], round(float(bloc["cohesion"]), 3)])
         for member in bloc["members"]:
             bloc_of[member["id"]] = number
