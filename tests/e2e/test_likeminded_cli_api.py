@@ -106,3 +106,16 @@ def test_roll_calls_are_chosen_by_symbol(voted_url: str) -> None:
     assert code == 0, out
     result = json.loads(out)
     assert result["rollcalls"] == 2 and result["pairs"][0]["agreement"] == 0.0  # opposite sides on both
+
+
+def test_state_department_coincidence_counts_identical_over_identical_and_opposite(voted_url: str) -> None:
+    code, out = cli(voted_url, "align", "USA", "--rule", "state-dept", "--session", "73", "--json")
+    assert code == 0, out
+    rows = {r["state"]: r for r in json.loads(out)}
+    for row in rows.values():
+        if row["identical"] + row["opposite"]:
+            assert row["coincidence"] == pytest.approx(row["identical"] / (row["identical"] + row["opposite"]),
+                                                       abs=1e-4)
+    assert rows["state:ISR"]["coincidence"] > rows["state:GBR"]["coincidence"] > rows["state:RUS"]["coincidence"]
+    code, _ = cli(voted_url, "align", "USA", "--rule", "nonsense")
+    assert code != 0

@@ -103,6 +103,34 @@ def alignment_with(votes: VoteMatrix, state: str) -> Alignment:
     return Alignment(votes.states, joint, *_measures(joint, far, near, own, other))
 
 
+@dataclass(frozen=True)
+class Coincidence:
+    """The US State Department's voting coincidence (its annual *Voting Practices in the United
+    Nations*): identical votes over identical plus opposite ones, yes and no only, abstentions and
+    absences left out; and the variant that counts an abstention against a yes or no as half."""
+
+    states: tuple[str, ...]
+    identical: Matrix
+    opposite: Matrix
+    partial: Matrix  # one abstained, the other voted yes or no
+    coincidence: Matrix
+    with_partial: Matrix
+
+
+def coincidence(votes: VoteMatrix) -> Coincidence:
+    """Voting coincidence between every pair of states (NaN where they never voted yes or no together)."""
+    yes, abstain, no = _one_hot(votes)
+    decided = yes + no
+    identical = yes @ yes.T + no @ no.T
+    opposite = yes @ no.T + no @ yes.T
+    partial = abstain @ decided.T + decided @ abstain.T
+    with np.errstate(invalid="ignore", divide="ignore"):
+        plain = np.where(identical + opposite > 0, identical / (identical + opposite), np.nan)
+        half = np.where(identical + opposite + partial > 0,
+                        (identical + 0.5 * partial) / (identical + opposite + partial), np.nan)
+    return Coincidence(votes.states, identical, opposite, partial, plain, half)
+
+
 def _one_hot(votes: VoteMatrix) -> tuple[Matrix, Matrix, Matrix]:
     yes, abstain, no = ((votes.codes == code).astype(np.float64) for code in (YES, ABSTAIN, NO))
     return yes, abstain, no

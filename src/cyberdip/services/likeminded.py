@@ -15,7 +15,14 @@ from sqlalchemy import Connection
 from threadpoolctl import threadpool_limits
 
 from cyberdip.analysis import coalition as coalition_rules
-from cyberdip.analysis.alignment import MIN_JOINT_VOTES, Alignment, agreement_interval, alignment, alignment_with
+from cyberdip.analysis.alignment import (
+    MIN_JOINT_VOTES,
+    Alignment,
+    agreement_interval,
+    alignment,
+    alignment_with,
+    coincidence,
+)
 from cyberdip.analysis.blocs import BlocReport, detect_blocs
 from cyberdip.analysis.idealpoints import IdealPoints, estimate
 from cyberdip.analysis.votes import VoteMatrix
@@ -110,6 +117,34 @@ def _pair_note(joint: int, kappa: float | None) -> str | None:
     if kappa is None:
         notes.append("κ undefined: the two voted the same way on every roll call, so chance agreement is total")
     return "; ".join(notes) or None
+
+
+@dataclass(frozen=True)
+class CoincidenceRow:
+    state: str
+    name: str
+    identical: int
+    opposite: int
+    partial: int
+    coincidence: float | None
+    with_partial: float | None
+
+
+def state_department(connection: Connection, reference: str, selection: Selection) -> list[CoincidenceRow]:
+    """Every state's voting coincidence with ``reference`` (the United States, as the State
+    Department reports it) over the selected roll calls, highest first."""
+    subject = _state(connection, reference)
+    matrix, _ = vote_matrix(connection, selection)
+    if subject not in matrix.states:
+        raise DataError([Problem(reference, f"cast no vote in {selection.describe()}")])
+    found = coincidence(matrix)
+    i = matrix.states.index(subject)
+    names = record_names(connection, list(matrix.states))
+    rows = [CoincidenceRow(state, names.get(state, state), int(found.identical[i, j]), int(found.opposite[i, j]),
+                           int(found.partial[i, j]), _finite(found.coincidence[i, j]),
+                           _finite(found.with_partial[i, j]))
+            for j, state in enumerate(matrix.states) if state != subject]
+    return sorted(rows, key=lambda r: (-(r.coincidence if r.coincidence is not None else -1), r.name))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -541,15 +541,37 @@ def align(
     start: str | None = FromOption,
     end: str | None = ToOption,
     symbol: list[str] = SymbolOption,
+    rule: str = typer.Option("measures", "--rule", help="measures (every pair: agreement, S, π, κ) or state-dept "
+                             "(every state's voting coincidence with the first state, as the US State Department "
+                             "reports it)."),
     chart: Path | None = ChartOption,
     fmt: str | None = FormatOption,
     as_json: bool = JsonOption,
 ) -> None:
-    """Voting alignment between states: agreement, Signorino–Ritter S, Scott's π, Cohen's κ."""
+    """Voting alignment between states: agreement, Signorino–Ritter S, Scott's π, Cohen's κ; or
+    the State Department's voting coincidence (--rule state-dept)."""
     from cyberdip.interfaces import charts
     from cyberdip.services import likeminded
 
     fmt = output_format(fmt, as_json)
+    if rule not in ("measures", "state-dept"):
+        raise typer.BadParameter(f"choose measures or state-dept, not {rule!r}", param_hint="--rule")
+    if rule == "state-dept":
+        with workbench(fmt == "json") as bench, bench.reading() as connection:
+            check_filter(connection, matter, "matter", "--matter", fmt == "json")
+            rows = likeminded.state_department(connection, states[0], _selection(matter, session, start, end, symbol))
+        if fmt == "json":
+            print_json(rows)
+            return
+        wanted = set(states[1:])
+        grid = Grid(["state", "identical", "opposite", "abstention vs yes/no", "coincidence", "abstention as ½"],
+                    title=f"Voting coincidence with {states[0]}: identical / (identical + opposite)")
+        for row in rows:
+            if not wanted or row.name in wanted or row.state in wanted or row.state[6:] in wanted:
+                grid.add(row.name, str(row.identical), str(row.opposite), str(row.partial), _number(row.coincidence),
+                         _number(row.with_partial))
+        emit(fmt, grid)
+        return
     with workbench(fmt == "json") as bench, bench.reading() as connection:
         check_filter(connection, matter, "matter", "--matter", fmt == "json")
         result = likeminded.align(connection, states, _selection(matter, session, start, end, symbol))
