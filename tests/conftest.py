@@ -133,6 +133,19 @@ def voted_url(
         yield url
 
 
+@pytest.fixture(scope="session")
+def shipped_votes_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A database as `cyberdip init` makes it: the curated dataset and the UN votes 1946-2026 cyberdip ships."""
+    from cyberdip.services import vote_imports
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('shipped-votes') / 'cyberdip.db'}"
+    bench = Workbench.open(Settings(database_url=url))
+    loading.init_database(bench)
+    vote_imports.import_shipped_votes(bench)
+    bench.close()
+    yield url
+
+
 @pytest.fixture
 def voted(voted_url: str) -> Iterator[Workbench]:
     bench = Workbench.open(Settings(database_url=voted_url))

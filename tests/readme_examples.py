@@ -3,7 +3,8 @@
 Each ``$ cyberdip ...`` line of a console block in README.md is run here through the CLI at the
 width the README is printed at, with its ``| head -N``, ``| tail -N`` or ``| jq`` applied, and its printed lines
 are what the README must show. `tests/e2e/test_readme_figures.py` compares them;
-``python tests/readme_examples.py CURATED_DB_URL VOTED_DB_URL`` rewrites the README from them.
+``python tests/readme_examples.py CURATED_DB_URL VOTED_DB_URL`` rewrites the README from them (the
+voted database as ``cyberdip init`` makes it: the curated dataset and the shipped UN votes).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ SHARED_DATA = Path(os.environ.get("CYBERDIP_SHARED_DATA") or README.parent.paren
 #: the terminal width the README's console examples are printed at
 COLUMNS = "100"
 #: commands that need the UN votes imported
-NEEDS_VOTES = ("align", "blocs", "ideal-points", "partners", "coalition")
+NEEDS_VOTES = ("align", "blocs", "ideal-points", "partners", "coalition", "votes", "forecast", "backtest")
 #: commands whose example is checked by a test of its own (they change or create a database)
 CHECKED_ELSEWHERE = ("init", "import unga", "import records")
 

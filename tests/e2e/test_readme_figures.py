@@ -34,8 +34,8 @@ def test_console_examples_print_what_the_command_prints(loaded_url: str, example
 
 
 @pytest.mark.parametrize("example", VOTED, ids=example_id)
-def test_vote_examples_print_what_the_command_prints(voted_url: str, example: Example) -> None:
-    assert example.shown == run(example, voted_url)
+def test_vote_examples_print_what_the_command_prints(shipped_votes_url: str, example: Example) -> None:
+    assert example.shown == run(example, shipped_votes_url)
 
 
 def test_init_counts_are_the_shipped_records() -> None:

@@ -291,11 +291,14 @@ class Report:
     def from_dict(cls, data: dict[str, Any]) -> Report:
         """The report ``dataclasses.asdict`` made of it (as a read model stores it)."""
         national = data.get("national")
-        return cls(kinds=[KindShare(**k) for k in data["kinds"]], classes=data["classes"], refused=data["refused"],
+        return cls(kinds=[KindShare(**k) for k in data["kinds"]], classes=_by_count(data["classes"]),
+                   refused=data["refused"],
                    unclassified=data["unclassified"], unchecked=data["unchecked"],
                    oldest_checks=[(a, b, c) for a, b, c in data["oldest_checks"]], one_source=data["one_source"],
                    lists=[ListCoverage(**x) for x in data["lists"]],
-                   national=NationalCoverage(**national) if national else None)
+                   national=NationalCoverage(**{**national, **{key: {what: national[key][what] for what in NATIONAL}
+                                                               for key in ("recorded", "lacking", "missing")}})
+                   if national else None)
 
     @property
     def total(self) -> KindShare:
@@ -355,7 +358,7 @@ def report(records: Iterable[Record], registry: Registry, *, oldest: int = 20) -
     checks.sort()
     return Report(
         kinds=sorted(shares.values(), key=lambda s: s.kind),
-        classes=dict(classes.most_common()),
+        classes=_by_count(classes),
         refused=refused,
         unclassified=unclassified,
         unchecked=unchecked,
@@ -364,6 +367,11 @@ def report(records: Iterable[Record], registry: Registry, *, oldest: int = 20) -
         lists=list_coverage(items),
         national=national_coverage(items),
     )
+
+
+def _by_count(counts: dict[str, int]) -> dict[str, int]:
+    """Most frequent first, then by name (a store may not keep a mapping's order)."""
+    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
 def list_coverage(records: Iterable[Record]) -> list[ListCoverage]:

@@ -608,6 +608,7 @@ def blocs(
     measure: str = typer.Option("kappa", help="Similarity the network is weighted by (kappa, pi, agreement...)."),
     seeds: int = typer.Option(20, min=1, max=500, help="Louvain runs, one per seed."),
     resolution: float = typer.Option(1.0, min=0.1, max=10.0, help="Louvain resolution (higher: smaller blocs)."),
+    members: bool = typer.Option(False, "--members", help="List every bloc's member states."),
     chart: Path | None = ChartOption,
     as_json: bool = JsonOption,
 ) -> None:
@@ -628,9 +629,9 @@ def blocs(
                   f"modularity {result.modularity:.3f} (runs: mean {result.modularity_mean:.3f}, "
                   f"spread {result.modularity_spread:.3f})")
     for bloc in result.blocs:
-        members = ", ".join(m["name"] for m in bloc["members"])
-        console.print(f"[bold]{bloc['name']}[/] — {bloc['size']} states, cohesion {bloc['cohesion']:.2f}\n  {members}",
-                      highlight=False)
+        console.print(f"[bold]{escape(bloc['name'])}[/], cohesion {bloc['cohesion']:.2f}", highlight=False)
+        if members:
+            console.print("  " + ", ".join(m["name"] for m in bloc["members"]), highlight=False)
     _chart_written(chart)
 
 
