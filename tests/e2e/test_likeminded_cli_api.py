@@ -119,3 +119,17 @@ def test_state_department_coincidence_counts_identical_over_identical_and_opposi
     assert rows["state:ISR"]["coincidence"] > rows["state:GBR"]["coincidence"] > rows["state:RUS"]["coincidence"]
     code, _ = cli(voted_url, "align", "USA", "--rule", "nonsense")
     assert code != 0
+
+
+def test_several_matters_select_their_roll_calls_together(voted_url: str) -> None:
+    counts = {}
+    for matters in (["cybercrime"], ["UN processes on ICTs and international security"],
+                    ["cybercrime", "UN processes on ICTs and international security"]):
+        code, out = cli(voted_url, "align", "USA", "Russia", *(x for m in matters for x in ("--matter", m)), "--json")
+        assert code == 0, out
+        counts[len(matters), matters[-1]] = json.loads(out)["rollcalls"]
+    assert counts[2, "UN processes on ICTs and international security"] == \
+        counts[1, "cybercrime"] + counts[1, "UN processes on ICTs and international security"]
+    code, out = cli(voted_url, "align", "USA", "Russia", "--matter", "cybercrime", "--matter", "no such matter",
+                    "--json")
+    assert code != 0 and "no such matter" in out

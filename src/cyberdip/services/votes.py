@@ -51,7 +51,11 @@ class Selection:
 
 
 def matter_family(connection: Connection, matter_ref: str) -> list[str]:
-    """A matter and all its sub-matters."""
+    """A matter and all its sub-matters; for several matters separated by commas, each one's
+    family in turn (the first matter first)."""
+    if "," in matter_ref:
+        found = [m for part in matter_ref.split(",") if part.strip() for m in matter_family(connection, part.strip())]
+        return list(dict.fromkeys(found))
     root = resolve(connection, matter_ref)
     if root.kind != "matter":
         raise DataError([Problem("--matter", f"{root.id} is not a matter")])

@@ -122,6 +122,10 @@ def check_filter(connection: Connection, value: str | None, kind: str, option: s
     fail, suggesting records of that kind or, when none is close, listing them all."""
     if value is None:
         return
+    if kind == "matter" and "," in value:  # several matters, each checked
+        for part in value.split(","):
+            check_filter(connection, part.strip(), kind, option, as_json)
+        return
     from cyberdip.model.errors import NotFound
     from cyberdip.services import catalogue
 

@@ -511,7 +511,8 @@ def matters_command(fmt: str | None = FormatOption, as_json: bool = JsonOption) 
 # ------------------------------------------------------------------------------------------------
 # Like-minded analytics
 
-MatterOption = typer.Option(None, "--matter", help="Only roll calls on this matter (id or name), sub-matters included.")
+MatterOption = typer.Option([], "--matter", help="Only roll calls on this matter (id or name), sub-matters included; "
+                            "repeat it for several matters together.")
 SessionOption = typer.Option([], "--session", help="General Assembly session(s) (repeatable).")
 FromOption = typer.Option(None, "--from", help="From this date (2015, 2015-09 or 2015-09-25).")
 ToOption = typer.Option(None, "--to", help="Up to this date (inclusive).")
@@ -536,7 +537,7 @@ def _chart_written(path: Path | None) -> None:
 @app.command()
 def align(
     states: list[str] = typer.Argument(..., help="Two or more states (ids or names)."),
-    matter: str | None = MatterOption,
+    matter_refs: list[str] = MatterOption,
     session: list[int] = SessionOption,
     start: str | None = FromOption,
     end: str | None = ToOption,
@@ -550,6 +551,7 @@ def align(
 ) -> None:
     """Voting alignment between states: agreement, Signorino–Ritter S, Scott's π, Cohen's κ; or
     the State Department's voting coincidence (--rule state-dept)."""
+    matter = ",".join(matter_refs) or None  # several matters: their roll calls together
     from cyberdip.interfaces import charts
     from cyberdip.services import likeminded
 
@@ -600,7 +602,7 @@ def _number(value: float | None) -> str:
 
 @app.command()
 def blocs(
-    matter: str | None = MatterOption,
+    matter_refs: list[str] = MatterOption,
     session: list[int] = SessionOption,
     start: str | None = FromOption,
     end: str | None = ToOption,
@@ -613,6 +615,7 @@ def blocs(
     as_json: bool = JsonOption,
 ) -> None:
     """Voting blocs: community detection on the chance-corrected agreement network, with stability."""
+    matter = ",".join(matter_refs) or None  # several matters: their roll calls together
     from cyberdip.interfaces import charts
     from cyberdip.services import likeminded
 
@@ -674,13 +677,14 @@ def ideal_points_command(
 @app.command()
 def partners(
     state: str = typer.Argument(..., help="The state looking for partners (id or name)."),
-    matter: str | None = MatterOption,
+    matter_refs: list[str] = MatterOption,
     as_of: str | None = typer.Option(None, "--as-of", help="Use only what held on this date (YYYY-MM-DD)."),
     limit: int = typer.Option(15, min=1, max=200),
     fmt: str | None = FormatOption,
     as_json: bool = JsonOption,
 ) -> None:
     """States ranked by cyber like-mindedness, with the evidence for each."""
+    matter = ",".join(matter_refs) or None  # several matters: their roll calls together
     from cyberdip.services import likeminded
 
     fmt = output_format(fmt, as_json)
@@ -708,7 +712,7 @@ def partners(
 def coalition(
     resolution: str | None = typer.Option(None, "--resolution", help="Reference resolution, e.g. A/RES/74/247 "
                                           "(forecast from the votes before it)."),
-    matter: str | None = MatterOption,
+    matter_refs: list[str] = MatterOption,
     title: str | None = typer.Option(None, "--title", help="A draft's title (with --matter and --date)."),
     date: str | None = typer.Option(None, "--date", help="The day of the draft's vote: only votes before it count."),
     sponsor: list[str] = typer.Option([], "--sponsor", help="A sponsor (repeatable): guides the forecast of a text "
@@ -721,6 +725,7 @@ def coalition(
 ) -> None:
     """Forecast a General Assembly vote from the votes before it and list the fewest states whose
     change would turn it."""
+    matter = ",".join(matter_refs) or None  # several matters: their roll calls together
     from cyberdip.services import forecasts, likeminded
 
     fmt = output_format(fmt, as_json)
