@@ -96,11 +96,12 @@ def test_the_shipped_votes_are_what_their_sources_give(tmp_path: Path, shared_da
 #: every recorded General Assembly vote on a cyber or digital matter, 1998-2026, as the UN's records
 #: give them: the First Committee's ICT and international security resolutions put to a vote (those
 #: of 1998-2004 and 2009-2015 were adopted without one), the Third Committee's cybercrime texts and
-#: the Second Committee's ICT for development resolution of 2025
+#: the Second Committee's ICT for development resolution of 2025 and the Third Committee's on human
+#: rights in the context of digital technologies (2025)
 CYBER_VOTES = {
     "A/RES/60/45", "A/RES/61/54", "A/RES/62/17", "A/RES/63/37", "A/RES/71/28", "A/RES/73/27", "A/RES/73/187",
     "A/RES/73/266", "A/RES/74/28", "A/RES/74/29", "A/RES/74/247", "A/RES/75/32", "A/RES/75/240", "A/RES/77/36",
-    "A/RES/77/37", "A/RES/78/16", "A/RES/78/237", "A/RES/80/118",
+    "A/RES/77/37", "A/RES/78/16", "A/RES/78/237", "A/RES/80/118", "A/RES/80/215",
 }
 
 

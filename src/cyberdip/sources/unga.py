@@ -8,7 +8,8 @@ Four formats, told apart by their header:
 - **voeten** — Voeten's Dataverse table: one row per state and roll call, Correlates-of-War codes,
   votes 1 yes, 2 abstain, 3 no, 8 absent, 9 not a member;
 - **undl** — the UN Digital Library export: one row per member state and resolution, ISO alpha-3
-  codes (``ms_code``), votes Y, N, A, or blank/NV/X for not voting;
+  codes (``ms_code``), votes Y, N, A, or blank/NV/X for not voting; its agenda item becomes the
+  roll call's description and its UNBIS subject terms the dataset's issues, and both are tagged;
 - **snapshot** — cyberdip's own compact file (gzipped JSON): the roll calls as stored, each with
   one character per state for its vote (see :func:`write_snapshot`); cyberdip ships one.
 
@@ -257,9 +258,12 @@ def read_undl(path: Path, lookup: StateLookup, tag: Tagger) -> VoteData:
             symbol = normalise_symbol(row.get("resolution", ""))
             title = (row.get("title") or "").strip() or f"Vote on {symbol or undl_id}"
             session = _session(row.get("session", ""), symbol) or _session_of_date(date)
+            agenda = (row.get("agenda_title") or "").strip()
+            subjects = [term.strip().title() for term in (row.get("subjects") or "").split("|") if term.strip()]
             data.rollcalls.append(RollCall(
                 id=rollcall_id, body=UN, session=session, date=date, symbol=symbol or None, title=title[:500],
-                matters=tag(symbol, subject_text(title)),
+                description=f"Agenda item: {agenda}" if agenda else None, dataset_issues=subjects,
+                matters=tag(symbol, subject_text(title, agenda, " | ".join(subjects))),
                 sources=[UNDL_SOURCE.model_copy(update={"locator": f"record {undl_id}"})
                          if undl_id.isdigit() else UNDL_SOURCE.model_copy(update={"locator": symbol})],
             ))
@@ -320,7 +324,8 @@ def read_snapshot(path: Path, lookup: StateLookup, tag: Tagger) -> VoteData:
         except (KeyError, ValueError, TypeError, AttributeError) as exc:
             problems.append(Problem(where, f"bad roll call: {_reason(exc)}"))
             continue
-        matters = tag(call.symbol or "", subject_text(call.title, call.description or ""))
+        matters = tag(call.symbol or "", subject_text(call.title, call.description or "",
+                                                       " | ".join(call.dataset_issues)))
         data.rollcalls.append(call.model_copy(update={"matters": matters}))
         data.votes.extend((call.id, state, _CHAR_CODES[char]) for state, char in zip(states, votes, strict=True)
                           if char != "." and state not in unknown)
