@@ -76,3 +76,19 @@ def test_agreement_intervals_are_wide_on_few_votes_and_narrow_on_many() -> None:
     assert low[1] > 0.98  # two hundred say a lot
     assert low[2] < 0.5 < high[2] and high[2] - low[2] < 0.2
     assert np.isnan(low[3]) and np.isnan(high[3])  # no joint vote: no interval
+
+
+def test_kappa_intervals_come_from_resampled_roll_calls() -> None:
+    from cyberdip.analysis.alignment import kappa_interval
+
+    rng = np.random.default_rng(3)
+    a = rng.choice([YES, NO, ABSTAIN], size=60).astype(np.int8)
+    close = np.where(rng.random(60) < 0.9, a, NO).astype(np.int8)  # agrees with a nine times in ten
+    apart = rng.choice([YES, NO, ABSTAIN], size=60).astype(np.int8)
+    votes = VoteMatrix(("a", "b", "c"), tuple(f"r{i}" for i in range(60)), np.vstack([a, close, apart]))
+    low, high = kappa_interval(votes)
+    kappa = alignment(votes).kappa
+    assert low[0, 1] <= kappa[0, 1] <= high[0, 1] and low[0, 1] > 0.5  # close: well above chance
+    assert low[0, 2] < 0 < high[0, 2] or abs(kappa[0, 2]) < high[0, 2] - low[0, 2]  # unrelated: chance
+    again = kappa_interval(votes)
+    assert np.array_equal(low, again[0], equal_nan=True)  # the same votes give the same interval

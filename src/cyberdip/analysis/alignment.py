@@ -16,7 +16,8 @@ Everything is matrix products over one-hot vote matrices, so all pairs cost a fe
 **Few votes.** On a handful of roll calls these figures say little: two states that voted together
 on three texts have agreement 1 and, if both always voted yes, an undefined κ. Every figure carries
 its number of joint votes; :func:`agreement_interval` gives a credible interval for agreement (the
-Beta posterior with Jeffreys' prior, agreement read as a share of agreeing votes); below
+Beta posterior with Jeffreys' prior, agreement read as a share of agreeing votes) and
+:func:`kappa_interval` a bootstrap interval for κ (the roll calls resampled); below
 :data:`MIN_JOINT_VOTES` joint votes a figure is flagged as resting on too few votes.
 """
 
@@ -101,6 +102,30 @@ def alignment_with(votes: VoteMatrix, state: str) -> Alignment:
     own = (own_yes, own_abstain, joint - own_yes - own_abstain)
     other = (other_yes, other_abstain, joint - other_yes - other_abstain)
     return Alignment(votes.states, joint, *_measures(joint, far, near, own, other))
+
+
+#: resamples of the roll calls behind a κ interval
+RESAMPLES = 200
+
+
+def kappa_interval(votes: VoteMatrix, level: float = INTERVAL_LEVEL, resamples: int = RESAMPLES,
+                   seed: int = 0) -> tuple[Matrix, Matrix]:
+    """The percentile bootstrap interval of κ for every pair: the roll calls resampled with
+    replacement ``resamples`` times (a fixed seed, so the same votes give the same interval).
+    NaN where κ is undefined in more than half the resamples. Costs ``resamples`` alignments: for
+    a handful of states, not for the whole Assembly."""
+    rng = np.random.default_rng(seed)
+    columns = votes.codes.shape[1]
+    draws = np.full((resamples, len(votes.states), len(votes.states)), np.nan)
+    for k in range(resamples):
+        chosen: npt.NDArray[np.intp] = rng.integers(0, max(columns, 1), size=columns)
+        resampled = VoteMatrix(votes.states, tuple(votes.rollcalls[int(c)] for c in chosen), votes.codes[:, chosen])
+        draws[k] = alignment(resampled).kappa
+    defined = np.isfinite(draws).sum(axis=0) > resamples / 2
+    with np.errstate(invalid="ignore"):
+        low = np.nanpercentile(np.where(np.isfinite(draws), draws, np.nan), 100 * (1 - level) / 2, axis=0)
+        high = np.nanpercentile(np.where(np.isfinite(draws), draws, np.nan), 100 * (1 + level) / 2, axis=0)
+    return np.where(defined, low, np.nan), np.where(defined, high, np.nan)
 
 
 @dataclass(frozen=True)

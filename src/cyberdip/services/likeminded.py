@@ -22,6 +22,7 @@ from cyberdip.analysis.alignment import (
     alignment,
     alignment_with,
     coincidence,
+    kappa_interval,
 )
 from cyberdip.analysis.blocs import BlocReport, detect_blocs
 from cyberdip.analysis.idealpoints import IdealPoints, estimate
@@ -64,6 +65,8 @@ class PairAlignment:
     kappa: float | None
     agreement_low: float | None = None  # the 90% credible interval of agreement
     agreement_high: float | None = None
+    kappa_low: float | None = None  # the 90% bootstrap interval of κ (for up to KAPPA_INTERVAL_STATES states)
+    kappa_high: float | None = None
     few_votes: bool = False  # fewer joint votes than MIN_JOINT_VOTES: the figures say little
     note: str | None = None  # why a figure is missing or weak
 
@@ -82,6 +85,10 @@ class AlignmentResult:
         return {"selection": self.selection, "rollcalls": self.rollcalls, "pairs": self.pairs}
 
 
+#: states up to which each pair's κ gets a bootstrap interval (it costs one alignment per resample)
+KAPPA_INTERVAL_STATES = 12
+
+
 def align(connection: Connection, refs: Sequence[str], selection: Selection) -> AlignmentResult:
     """Every measure for each pair of the given states (all states when none are given)."""
     matrix, calls = vote_matrix(connection, selection)
@@ -92,12 +99,15 @@ def align(connection: Connection, refs: Sequence[str], selection: Selection) -> 
     measured = alignment(matrix.rows(wanted))
     names = record_names(connection, wanted)
     low, high = agreement_interval(measured.agreement, measured.joint)
+    nan = np.full_like(measured.kappa, np.nan)
+    k_low, k_high = (kappa_interval(matrix.rows(wanted)) if len(wanted) <= KAPPA_INTERVAL_STATES else (nan, nan))
     pairs = []
     for i, a in enumerate(wanted):
         for j, b in enumerate(wanted[i + 1:], start=i + 1):
             values = {k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in measured.pair(a, b).items()}
             pairs.append(PairAlignment(a, b, names.get(a, a), names.get(b, b), **values,  # type: ignore[arg-type]
                                        agreement_low=_finite(low[i, j]), agreement_high=_finite(high[i, j]),
+                                       kappa_low=_finite(k_low[i, j]), kappa_high=_finite(k_high[i, j]),
                                        few_votes=int(measured.joint[i, j]) < MIN_JOINT_VOTES,
                                        note=_pair_note(int(measured.joint[i, j]), values.get("kappa"))))
     return AlignmentResult(selection.describe(), len(calls), pairs, wanted, names, measured)

@@ -582,13 +582,16 @@ def align(
     if fmt == "json":
         print_json(result.summary())
         return
-    grid = Grid(["state", "state", "joint votes", "agreement", "90% interval", "S abs", "S sq", "π", "κ"],
+    grid = Grid(["state", "state", "joint votes", "agreement", "90% interval", "S abs", "S sq", "π",
+                 "κ (90% interval)"],
                 title=f"{result.selection}: {result.rollcalls} roll calls")
     for pair in result.pairs:
         interval = ("—" if pair.agreement_low is None else f"{pair.agreement_low:.2f}–{pair.agreement_high:.2f}")
+        kappa = _number(pair.kappa) + (f" ({pair.kappa_low:.2f}–{pair.kappa_high:.2f})"
+                                       if pair.kappa_low is not None and pair.kappa_high is not None else "")
         grid.add(pair.a_name, pair.b_name, str(pair.joint_votes) + (" (few)" if pair.few_votes else ""),
-                 _number(pair.agreement), interval,
-                 *(_number(getattr(pair, m)) for m in ("s_abs", "s_sq", "pi", "kappa")))
+                 _number(pair.agreement), interval, *(_number(getattr(pair, m)) for m in ("s_abs", "s_sq", "pi")),
+                 kappa)
     emit(fmt, grid)
     if fmt == "table":
         for note in sorted({pair.note for pair in result.pairs if pair.note}):

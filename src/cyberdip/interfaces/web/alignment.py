@@ -335,14 +335,15 @@ def _heatmap(view: View) -> Computed:
         table.rows.append([record_link(state, labels[i]), *(None if v is None else round(v, 3) for v in matrix[i])])
     pairs = Table("pairs", "Every measure for each pair",
                   ["state A", "state B", "joint votes", "agreement", "90% interval", "S abs", "S sq", "π", "κ",
-                   "note"],
+                   "κ 90% interval", "note"],
                   numeric=["joint votes", "agreement", "S abs", "S sq", "π", "κ"],
                   empty="No pair of the chosen states voted together.")
     for p in result.pairs:
         interval = None if p.agreement_low is None else f"{p.agreement_low:.2f}–{p.agreement_high:.2f}"
         pairs.rows.append([record_link(p.a, p.a_name), record_link(p.b, p.b_name), p.joint_votes,
                            None if p.agreement is None else round(p.agreement, 3), interval,
-                           *(None if v is None else round(v, 3) for v in (p.s_abs, p.s_sq, p.pi, p.kappa)), p.note])
+                           *(None if v is None else round(v, 3) for v in (p.s_abs, p.s_sq, p.pi, p.kappa)),
+                           None if p.kappa_low is None else f"{p.kappa_low:.2f}–{p.kappa_high:.2f}", p.note])
     threshold = 0.0 if diverging else 0.5
     graph = svgcharts.network(labels, matrix, symbol=symbol, threshold=threshold,
                               title=f"Network of the chosen states: a line joins each pair whose {measure_name} is "
