@@ -23,6 +23,7 @@ Beta posterior with Jeffreys' prior, agreement read as a share of agreeing votes
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -122,7 +123,8 @@ def kappa_interval(votes: VoteMatrix, level: float = INTERVAL_LEVEL, resamples: 
         resampled = VoteMatrix(votes.states, tuple(votes.rollcalls[int(c)] for c in chosen), votes.codes[:, chosen])
         draws[k] = alignment(resampled).kappa
     defined = np.isfinite(draws).sum(axis=0) > resamples / 2
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # pairs never defined: NaN, kept as such below
         low = np.nanpercentile(np.where(np.isfinite(draws), draws, np.nan), 100 * (1 - level) / 2, axis=0)
         high = np.nanpercentile(np.where(np.isfinite(draws), draws, np.nan), 100 * (1 + level) / 2, axis=0)
     return np.where(defined, low, np.nan), np.where(defined, high, np.nan)
