@@ -37,6 +37,10 @@ def test_blocs_json_and_svg(voted_url: str, tmp_path: Path) -> None:
     assert code == 0, out
     result = json.loads(out)
     assert len(result["blocs"]) == 3 and result["modularity"] > 0.35
+    # cohesion across Louvain's seeds and across resampled roll calls: the West holds together in both
+    west = next(b for b in result["blocs"] if "state:USA" in {m["id"] for m in b["members"]})
+    assert west["cohesion"] >= 0.95 and 0.85 <= west["cohesion_resampled"] <= 1.0
+    assert all(0.0 <= b["cohesion_resampled"] <= 1.0 for b in result["blocs"] if b["size"] > 1)
     assert "<svg" in chart.read_text(encoding="utf-8")[:500]
 
 

@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 from sqlalchemy import Connection
 from threadpoolctl import threadpool_limits
 
@@ -201,6 +202,32 @@ def _bloc_name(members: Sequence[str], central: Sequence[str], names: dict[str, 
     return f"{', '.join(names.get(s, s) for s in anchors)}{more} ({len(members)})"
 
 
+#: resamples of the roll calls a bloc's cohesion is also measured over, with a few seeds each
+BLOC_RESAMPLES, RESAMPLE_SEEDS = 10, 3
+
+
+def _resampled_together(matrix: VoteMatrix, measure: str, resolution: float) -> np.ndarray:
+    """How often each two states land in one bloc when the roll calls are resampled with
+    replacement (a fixed seed): stability against the choice of votes, not only of Louvain's seed."""
+    rng = np.random.default_rng(0)
+    columns = matrix.codes.shape[1]
+    together = np.zeros((len(matrix.states), len(matrix.states)))
+    for _ in range(BLOC_RESAMPLES):
+        chosen: npt.NDArray[np.intp] = rng.integers(0, max(columns, 1), size=columns)
+        resampled = VoteMatrix(matrix.states, tuple(matrix.rollcalls[int(c)] for c in chosen), matrix.codes[:, chosen])
+        together += detect_blocs(getattr(alignment(resampled), measure), matrix.states, seeds=RESAMPLE_SEEDS,
+                                 resolution=resolution).co_assignment
+    return together / BLOC_RESAMPLES
+
+
+def _within(together: np.ndarray, members: list[int]) -> float | None:
+    """The mean share of resamples in which two members of a bloc landed together (none for one state)."""
+    if len(members) < 2:
+        return None
+    block = together[np.ix_(members, members)]
+    return round(float((block.sum() - np.trace(block)) / (len(members) * (len(members) - 1))), 4)
+
+
 #: roll calls below which blocs are not looked for: a few votes split states into arbitrary groups
 MIN_BLOC_ROLLCALLS = 10
 
@@ -217,10 +244,13 @@ def blocs(connection: Connection, selection: Selection, *, measure: str = "kappa
                                  "choose the whole cyber matter")])
     measured = alignment(matrix)
     report = detect_blocs(getattr(measured, measure), matrix.states, seeds=seeds, resolution=resolution)
+    together = _resampled_together(matrix, measure, resolution)
+    index = {state: i for i, state in enumerate(matrix.states)}
     names = record_names(connection, list(matrix.states))
     listed = [
         {"name": _bloc_name(bloc.members, bloc.central, names), "anchors": _anchors(bloc.members, bloc.central),
          "central": list(bloc.central), "size": len(bloc.members), "cohesion": bloc.cohesion,
+         "cohesion_resampled": _within(together, [index[s] for s in bloc.members]),
          "members": [{"id": s, "name": names.get(s, s)} for s in bloc.members]}
         for bloc in report.blocs
     ]

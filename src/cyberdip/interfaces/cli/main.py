@@ -635,7 +635,10 @@ def blocs(
                   f"modularity {result.modularity:.3f} (runs: mean {result.modularity_mean:.3f}, "
                   f"spread {result.modularity_spread:.3f})")
     for bloc in result.blocs:
-        console.print(f"[bold]{escape(bloc['name'])}[/], cohesion {bloc['cohesion']:.2f}", highlight=False)
+        resampled = bloc["cohesion_resampled"]
+        console.print(f"[bold]{escape(bloc['name'])}[/], cohesion {bloc['cohesion']:.2f} across seeds"
+                      + (f", {resampled:.2f} across resampled votes" if resampled is not None else ""),
+                      highlight=False)
         if members:
             console.print("  " + ", ".join(m["name"] for m in bloc["members"]), highlight=False)
     _chart_written(chart)

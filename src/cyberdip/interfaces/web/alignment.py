@@ -377,13 +377,15 @@ def _blocs(view: View) -> Computed:
     legend: list[tuple[str, str]] = []
     overview = Table("blocs", "Blocs, each named by its best-known members (the Security Council's permanent "
                      "members and the largest states of each region; else its most central ones) and its size",
-                     ["bloc", "named after", "states", "cohesion"], numeric=["states", "cohesion"])
+                     ["bloc", "named after", "states", "cohesion", "across resampled votes"],
+                     numeric=["states", "cohesion", "across resampled votes"])
     members = Table("members", "States by bloc", ["state", "bloc", "bloc named after", "id"])
     bloc_of: dict[str, int] = {}
     for number, bloc in enumerate(result.blocs, start=1):
         colour = maps.CATEGORIES[number - 1] if number <= len(maps.CATEGORIES) else "#9aa5b1"
         legend.append((colour, f"Bloc {number}: {bloc['name']}"))
-        overview.rows.append([number, bloc["name"], bloc["size"], round(float(bloc["cohesion"]), 3)])
+        overview.rows.append([number, bloc["name"], bloc["size"], round(float(bloc["cohesion"]), 3),
+                              bloc["cohesion_resampled"]])
         for member in bloc["members"]:
             bloc_of[member["id"]] = number
             members.rows.append([record_link(member["id"], member["name"]), number, bloc["name"], member["id"]])
