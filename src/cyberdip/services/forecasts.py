@@ -63,10 +63,25 @@ class VoteForecast:
     states: list[StateOutlook] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class _Run:
+    """A forecast with the codes behind it: what was forecast, what happened, and each state's
+    earlier votes on the matter (latest first), which the backtest's baseline reads."""
+
+    forecast: VoteForecast
+    predicted: np.ndarray
+    actual: np.ndarray | None
+    matter_votes: np.ndarray
+
+
 def forecast_resolution(connection: Connection, resolution: str, *, sponsors: Sequence[str] = ()) -> VoteForecast:
     """How a recorded resolution would have been forecast the day before its vote (only earlier
     votes are read), beside what happened; ``sponsors`` (names or ids) guide states with no vote on
     an earlier version of the text."""
+    return _recorded(connection, resolution, sponsors).forecast
+
+
+def _recorded(connection: Connection, resolution: str, sponsors: Sequence[str] = ()) -> _Run:
     rows = [r for r in select_rollcalls(connection, Selection(symbols=(resolution,)))
             if not (r.amendment or r.paragraph)]
     if not rows:
@@ -95,11 +110,12 @@ def forecast_draft(connection: Connection, draft: Draft) -> VoteForecast:
         raise DataError([Problem(draft.date, "no recorded votes before this date")])
     members, _ = vote_matrix(connection, Selection(sessions=tuple(last), end=day))
     return _forecast(connection, title=draft.title, key=rules.series_key(draft.title), matter=matter, date=day,
-                     symbol=None, states=list(members.voting_states().states), sponsors=sponsors, actual=None)
+                     symbol=None, states=list(members.voting_states().states), sponsors=sponsors,
+                     actual=None).forecast
 
 
 def _forecast(connection: Connection, *, title: str, key: str, matter: str, date: str, symbol: str | None,
-              states: Sequence[str], sponsors: Sequence[str], actual: np.ndarray | None) -> VoteForecast:
+              states: Sequence[str], sponsors: Sequence[str], actual: np.ndarray | None) -> _Run:
     before = (dt.date.fromisoformat(date[:10]) - dt.timedelta(days=1)).isoformat()
     family = matter_family(connection, matter)
     past, calls = _past_votes(connection, family, before)
@@ -108,23 +124,24 @@ def _forecast(connection: Connection, *, title: str, key: str, matter: str, date
             if c.id in records else "" for c in calls]
     latest_first = list(range(len(calls)))[::-1]
     series = [k for k in latest_first if rules.same_series(keys[k], key)][:rules.SERIES_DEPTH]
-    rows = [past.states.index(s) if s in past.states else None for s in states]
-    series_votes = np.array([[past.codes[r, k] if r is not None else 0 for k in series] for r in rows],
-                            dtype=np.int8).reshape(len(states), len(series))
+    position = {state: i for i, state in enumerate(past.states)}
+    matter_votes = np.array([past.codes[position[s], ::-1] if s in position else np.zeros(len(calls), np.int8)
+                             for s in states], dtype=np.int8).reshape(len(states), len(calls))  # latest first
+    series_votes = matter_votes[:, [len(calls) - 1 - k for k in series]]
     kappa = _sponsor_kappa(connection, states, sponsors, before) if sponsors else None
     outlook = rules.forecast(series_votes, sponsor_kappa=kappa)
     predicted = outlook.choices()
     names = record_names(connection, list(states))
     tally = {WORDS[c]: int((predicted == c).sum()) for c in rules.ORDER}
     actual_tally = ({WORDS[c]: int((actual == c).sum()) for c in rules.ORDER} if actual is not None else None)
-    return VoteForecast(
+    return _Run(VoteForecast(
         title=title, date=date, matter=matter, symbol=symbol,
         series_votes=[calls[k].symbol or calls[k].id for k in series], tally=tally, actual=actual_tally,
         states=[_outlook(s, names.get(s, s), int(predicted[i]), outlook.probabilities[i], outlook.basis[i],
                          int(actual[i]) if actual is not None else None,
                          [(calls[k].symbol or calls[k].id, WORDS[int(code)])
                           for k, code in zip(series, series_votes[i], strict=True) if int(code) in WORDS])
-                for i, s in enumerate(states)])
+                for i, s in enumerate(states)]), predicted, actual, matter_votes)
 
 
 def _outlook(state: str, name: str, predicted: int, p: np.ndarray, basis: str, actual: int | None,
@@ -199,19 +216,12 @@ def backtest(connection: Connection, *, matter: str = CYBER, start: str = "2018-
     totals = {"model": [0, 0], "last_vote": [0, 0], "majority": [0, 0]}
     errors: dict[str, list[int]] = {"model": [], "last_vote": [], "majority": []}
     for target in targets:
-        result = forecast_resolution(connection, target.symbol or target.id)
-        states = [s.state for s in result.states]
-        actual = np.array([rules.ORDER[("yes", "abstain", "no").index(s.actual)] for s in result.states],
-                          dtype=np.int8)
-        model = np.array([rules.ORDER[("yes", "abstain", "no").index(s.forecast)] for s in result.states],
-                         dtype=np.int8)
-        before = (dt.date.fromisoformat(target.date[:10]) - dt.timedelta(days=1)).isoformat()
-        past, calls = _past_votes(connection, matter_family(connection, result.matter), before)
-        matter_votes = np.array([[past.codes[past.states.index(s), k] if s in past.states else 0
-                                  for k in range(len(calls))[::-1]] for s in states],
-                                dtype=np.int8).reshape(len(states), len(calls))
-        scores = {"model": rules.score(model, actual), "last_vote": rules.score(rules.last_vote(matter_votes), actual),
-                  "majority": rules.score(np.full(len(states), YES, dtype=np.int8), actual)}
+        run = _recorded(connection, target.symbol or target.id)
+        result, model, actual = run.forecast, run.predicted, run.actual
+        assert actual is not None  # a recorded vote
+        scores = {"model": rules.score(model, actual),
+                  "last_vote": rules.score(rules.last_vote(run.matter_votes), actual),
+                  "majority": rules.score(np.full(len(actual), YES, dtype=np.int8), actual)}
         for name, found in scores.items():
             totals[name][0] += found.right
             totals[name][1] += found.voted

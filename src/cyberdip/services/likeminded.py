@@ -470,11 +470,14 @@ class _PartnerEvidence:
         except DataError:
             votes, calls = None, []
         aligned = alignment(votes) if votes is not None and subjects is None else None
-        held, labels = _affiliations(connection, day, family)
+        instruments = reader.listing(connection, kinds=["instrument"])
+        parties = [stored.data for stored in reader.listing(connection, kinds=["party"])]
+        held, labels = _affiliations(connection, day, family, instruments, parties)
         claims = [stored for stored in reader.listing(connection, kinds=["claim"])
                   if not (stored.start and date_floor(stored.start) > day)]
+        bilateral = _bilateral(day, family, instruments, _actors_by_instrument(parties))
         evidence = cls(day, family, selection, votes, [c.symbol or c.id for c in calls], aligned, held, labels,
-                       _bilateral(connection, day, family), _joint_attributions(claims), _claims_between(claims), {})
+                       bilateral, _joint_attributions(claims), _claims_between(claims), {})
         every = set(evidence.subjects) | {s for found in (evidence.bilateral, evidence.joint, evidence.against)
                                           for others in found.values() for s in others}
         evidence.names = record_names(connection, sorted(every))
@@ -574,8 +577,8 @@ def _valid(start: str | None, end: str | None, day: dt.date) -> bool:
     return (not start or date_floor(start) <= day) and (not end or date_ceil(end) >= day)
 
 
-def _affiliations(connection: Connection, day: dt.date, family: list[str]) -> tuple[dict[str, set[str]],
-                                                                                     dict[str, str]]:
+def _affiliations(connection: Connection, day: dt.date, family: list[str], instrument_rows: list[StoredRecord],
+                  parties: list[dict[str, Any]]) -> tuple[dict[str, set[str]], dict[str, str]]:
     """What each actor belonged to on ``day``: organisations and initiatives (the UN excepted:
     everyone is in it) and multilateral instruments (of the matter's topics, when one is asked),
     with their names. An initiative's own statements count as the initiative, once; an instrument
@@ -587,9 +590,8 @@ def _affiliations(connection: Connection, day: dt.date, family: list[str]) -> tu
         if m["organization"] != "org:un" and _valid(m.get("valid_from"), m.get("valid_to"), day):
             held[m["member"]].add(m["organization"])
     topical = set(family)
-    instruments = {r.id: r.data for r in reader.listing(connection, kinds=["instrument"])}
-    parties = [stored.data for stored in reader.listing(connection, kinds=["party"])]
-    counted = _party_counts(parties)
+    instruments = {r.id: r.data for r in instrument_rows}
+    counted = {instrument: len(actors) for instrument, actors in _actors_by_instrument(parties).items()}
     for p in parties:
         instrument = instruments.get(p["instrument"])
         if instrument is None or instrument.get("kind") == "national_strategy" or counted[p["instrument"]] <= 2:
@@ -604,22 +606,20 @@ def _affiliations(connection: Connection, day: dt.date, family: list[str]) -> tu
     return held, record_names(connection, every)
 
 
-def _party_counts(parties: list[dict[str, Any]]) -> dict[str, int]:
-    """How many different actors are party to each instrument."""
+def _actors_by_instrument(parties: list[dict[str, Any]]) -> dict[str, set[str]]:
+    """The different actors party to each instrument."""
     actors: dict[str, set[str]] = defaultdict(set)
     for p in parties:
         actors[p["instrument"]].add(p["actor"])
-    return {instrument: len(found) for instrument, found in actors.items()}
+    return actors
 
 
-def _bilateral(connection: Connection, day: dt.date, family: list[str]) -> dict[str, dict[str, list[Evidence]]]:
+def _bilateral(day: dt.date, family: list[str], instruments: list[StoredRecord],
+              parties: dict[str, set[str]]) -> dict[str, dict[str, list[Evidence]]]:
     """Instruments between two parties only (agreements, statements, dialogues, frameworks; not
     strategies) in force on ``day``: each counts once for its pair."""
-    parties: dict[str, set[str]] = defaultdict(set)
-    for stored in reader.listing(connection, kinds=["party"]):
-        parties[stored.data["instrument"]].add(stored.data["actor"])
     found: dict[str, dict[str, list[Evidence]]] = defaultdict(lambda: defaultdict(list))
-    for stored in reader.listing(connection, kinds=["instrument"]):
+    for stored in instruments:
         pair = sorted(parties.get(stored.id, ()))
         if len(pair) != 2 or stored.data.get("kind") == "national_strategy":
             continue
