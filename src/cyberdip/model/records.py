@@ -879,9 +879,6 @@ class GroupLink(Record):
         return []
 
 
-# --------------------------------------------------------------------------------------------
-# Registry of record types
-
 class IncidentLink(Record):
     """A decision that two incident records (from different datasets) describe the same incident,
     that they may (a suggestion awaiting a person's decision), or that they do not. Incidents are
@@ -911,6 +908,9 @@ class IncidentLink(Record):
     def names(self) -> list[str]:
         return []
 
+
+# --------------------------------------------------------------------------------------------
+# Registry of record types
 
 RECORD_TYPES: dict[str, type[Record]] = {
     cls.KIND: cls
